@@ -1,0 +1,212 @@
+import { describe, expect, it } from "vitest";
+import {
+  AuthError,
+  ConflictError,
+  FerryError,
+  GraphError,
+  graphErrorFromResponse,
+  IntegrityError,
+  InvalidPathError,
+  NotFoundError,
+  parseRetryAfter,
+  redactSecrets,
+  ThrottledError,
+} from "../src/index.ts";
+
+function graphResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  return new Response(text, { status, headers: { "content-type": "application/json", ...headers } });
+}
+
+const ctx = { method: "get", path: "reports/q1.csv" };
+
+describe("parseRetryAfter", () => {
+  const now = Date.parse("2026-03-01T12:00:00Z");
+
+  it("reads whole and decimal seconds", () => {
+    expect(parseRetryAfter("5", now)).toBe(5);
+    expect(parseRetryAfter("2.128", now)).toBe(2.128);
+    expect(parseRetryAfter(" 0 ", now)).toBe(0);
+  });
+
+  it("turns an HTTP-date into the seconds left until it, never negative", () => {
+    expect(parseRetryAfter("Sun, 01 Mar 2026 12:00:30 GMT", now)).toBe(30);
+    expect(parseRetryAfter("Sun, 01 Mar 2026 11:59:00 GMT", now)).toBe(0);
+    // The obsolete forms RFC 9110 still asks recipients to accept.
+    expect(parseRetryAfter("Sunday, 01-Mar-26 12:00:10 GMT", now)).toBe(10);
+    expect(parseRetryAfter("Sun Mar  1 12:00:20 2026", now)).toBe(20);
+  });
+
+  it("returns undefined for a missing or unreadable value", () => {
+    for (const v of [null, undefined, "", "soon", "-1", "5s", "1e3", "2026-03-01"]) {
+      expect(parseRetryAfter(v, now), String(v)).toBeUndefined();
+    }
+  });
+});
+
+describe("graphErrorFromResponse", () => {
+  it("parses Graph's error body with innerError (camel case)", async () => {
+    const e = await graphErrorFromResponse(
+      graphResponse(404, {
+        error: {
+          code: "itemNotFound",
+          message: "The resource could not be found.",
+          innerError: { date: "2026-03-01T12:00:00", "request-id": "req-1", "client-request-id": "cli-1" },
+        },
+      }),
+      ctx,
+    );
+    expect(e).toBeInstanceOf(NotFoundError);
+    expect(e).toBeInstanceOf(GraphError);
+    expect(e).toBeInstanceOf(FerryError);
+    expect(e).toMatchObject({
+      status: 404,
+      code: "itemNotFound",
+      innerCode: undefined,
+      requestId: "req-1",
+      date: "2026-03-01T12:00:00",
+      path: "reports/q1.csv",
+      retryAfter: undefined,
+    });
+    expect(e.message).toContain("GET reports/q1.csv");
+    expect(e.message).toContain("not found: check the path");
+    expect(e.message).toContain("The resource could not be found.");
+  });
+
+  it("parses innererror (lower case) and takes the deepest inner code", async () => {
+    const e = await graphErrorFromResponse(
+      graphResponse(400, {
+        error: {
+          code: "invalidRequest",
+          message: "Invalid request",
+          innererror: { code: "invalidRequest", innererror: { code: "nameContainsInvalidCharacters" } },
+        },
+      }),
+      { method: "PUT", path: "a/b.txt" },
+    );
+    expect(e.constructor).toBe(GraphError);
+    expect(e.code).toBe("invalidRequest");
+    expect(e.innerCode).toBe("nameContainsInvalidCharacters");
+    expect(e.message).toContain("rename it");
+  });
+
+  it("reads 416 fragment errors' inner code", async () => {
+    const e = await graphErrorFromResponse(
+      graphResponse(416, { error: { code: "invalidRange", innerError: { code: "fragmentOverlap" } } }),
+      { method: "PUT", path: "big.bin" },
+    );
+    expect(e.innerCode).toBe("fragmentOverlap");
+    expect(e.message).toContain("nextExpectedRanges");
+  });
+
+  it("falls back to the request-id and Date headers", async () => {
+    const e = await graphErrorFromResponse(
+      graphResponse(
+        500,
+        { error: { code: "generalException", message: "boom" } },
+        {
+          "request-id": "hdr-req",
+          date: "Sun, 01 Mar 2026 12:00:00 GMT",
+        },
+      ),
+      ctx,
+    );
+    expect(e.requestId).toBe("hdr-req");
+    expect(e.date).toBe("Sun, 01 Mar 2026 12:00:00 GMT");
+    expect(e.message).toContain("(request-id hdr-req)");
+    expect(e.message).toContain("retry later");
+  });
+
+  it("copes with a body that is not Graph's JSON", async () => {
+    for (const body of ["<html>Bad Gateway</html>", "", "null", '{"error":"nope"}', "[1]"]) {
+      const e = await graphErrorFromResponse(graphResponse(502, body), ctx);
+      expect(e.status).toBe(502);
+      expect(e.code).toBe("httpStatus502");
+      expect(e.message).toContain("HTTP 502");
+    }
+  });
+
+  it.each([
+    [401, "InvalidAuthenticationToken", AuthError, "token rejected or expired: reconnect OneDrive"],
+    [403, "accessDenied", AuthError, "access denied"],
+    [404, "itemNotFound", NotFoundError, "not found: check the path"],
+    [409, "nameAlreadyExists", ConflictError, "already exists"],
+    [412, "resourceModified", ConflictError, "changed since it was read"],
+    [429, "activityLimitReached", ThrottledError, "throttled by Microsoft"],
+    [503, "serviceNotAvailable", ThrottledError, "unavailable"],
+    [507, "quotaLimitReached", GraphError, "OneDrive is full"],
+    [410, "resyncRequired", GraphError, "start again"],
+    [504, "gatewayTimeout", GraphError, "failed on its side"],
+  ])("maps %i %s to the right class and advice", async (status, code, cls, advice) => {
+    const e = await graphErrorFromResponse(graphResponse(status, { error: { code, message: "m" } }), ctx);
+    expect(e).toBeInstanceOf(cls);
+    expect(e.status).toBe(status);
+    expect(e.code).toBe(code);
+    expect(e.message).toContain(advice);
+    expect(e.message).toContain("reports/q1.csv");
+  });
+
+  it("reports Retry-After on throttling, in seconds, decimal or HTTP-date", async () => {
+    const e = await graphErrorFromResponse(
+      graphResponse(
+        429,
+        { error: { code: "activityLimitReached", message: "slow down" } },
+        { "retry-after": "2.128" },
+      ),
+      ctx,
+    );
+    expect(e).toBeInstanceOf(ThrottledError);
+    expect(e.retryAfter).toBe(2.128);
+    expect(e.message).toContain("throttled by Microsoft; retry after 2.128s");
+
+    const at = new Date(Date.now() + 120_000).toUTCString();
+    const d = await graphErrorFromResponse(graphResponse(503, "", { "retry-after": at }), ctx);
+    expect(d.retryAfter).toBeGreaterThan(100);
+    expect(d.retryAfter).toBeLessThanOrEqual(120);
+  });
+
+  it("never puts a token in the message or path", async () => {
+    const jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+    const e = await graphErrorFromResponse(
+      graphResponse(401, {
+        error: { code: "InvalidAuthenticationToken", message: `Bearer ${jwt} is invalid` },
+      }),
+      { method: "PUT", path: `https://my.sharepoint.com/up/session?guid=1&tempauth=${jwt}` },
+    );
+    expect(e.message).not.toContain(jwt);
+    expect(e.message).not.toContain("tempauth=");
+    expect(e.path).toBe("https://my.sharepoint.com/up/session?…");
+    expect(JSON.stringify(e)).not.toContain(jwt);
+  });
+});
+
+describe("redactSecrets", () => {
+  it("removes bearer tokens, JWTs and credential query parameters", () => {
+    expect(redactSecrets("Authorization: Bearer abc.def-ghi")).toBe("Authorization: Bearer [redacted]");
+    expect(redactSecrets("me/drive/root?access_token=xyz&x=1")).toBe(
+      "me/drive/root?access_token=[redacted]&x=1",
+    );
+    expect(redactSecrets("token eyJa.eyJb.c here")).toBe("token [redacted] here");
+    expect(redactSecrets("reports/q1.csv")).toBe("reports/q1.csv");
+  });
+});
+
+describe("IntegrityError and InvalidPathError", () => {
+  it("IntegrityError carries both hashes and the path, and says what to do", () => {
+    const e = new IntegrityError({ path: "a/b.bin", expectedHash: "AAAA", actualHash: "BBBB" });
+    expect(e).toBeInstanceOf(GraphError);
+    expect(e).toMatchObject({ expectedHash: "AAAA", actualHash: "BBBB", path: "a/b.bin", status: 0 });
+    expect(e.code).toBe("integrityMismatch");
+    expect(e.message).toContain("a/b.bin");
+    expect(e.message).toContain("transfer it again");
+    expect(e.name).toBe("IntegrityError");
+  });
+
+  it("InvalidPathError is a FerryError but not a GraphError (no request was made)", () => {
+    const e = new InvalidPathError("a:b", "forbiddenCharacter", 'contains ":"');
+    expect(e).toBeInstanceOf(FerryError);
+    expect(e).not.toBeInstanceOf(GraphError);
+    expect(e.name).toBe("InvalidPathError");
+    expect(e.message).toBe('invalid OneDrive path "a:b": contains ":"');
+  });
+});

@@ -1,0 +1,106 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { QuickXorHash, quickXorHash } from "../src/index.ts";
+
+// The definition, bit by bit, with nothing clever: bit b of input byte k is XORed into bit
+// (k * 11 + b) mod 160 of the state; then the 64-bit little-endian length is XORed into bits 96..159.
+function referenceQuickXorHash(data: Uint8Array): string {
+  const bits = new Uint8Array(160);
+  for (let k = 0; k < data.length; k++) {
+    for (let b = 0; b < 8; b++) {
+      if ((data[k]! >> b) & 1) bits[(k * 11 + b) % 160]! ^= 1;
+    }
+  }
+  let length = BigInt(data.length);
+  for (let b = 0; b < 64; b++) {
+    if (length & 1n) bits[96 + b]! ^= 1;
+    length >>= 1n;
+  }
+  const out = new Uint8Array(20);
+  for (let i = 0; i < 160; i++) out[i >> 3]! |= bits[i]! << (i & 7);
+  return Buffer.from(out).toString("base64");
+}
+
+// Copies `data` into a fresh buffer at the given byte offset, so views can start unaligned.
+function atOffset(data: Uint8Array, offset: number): Uint8Array {
+  const backing = new Uint8Array(data.length + offset + 3);
+  backing.set(data, offset);
+  return backing.subarray(offset, offset + data.length);
+}
+
+function hashInChunks(data: Uint8Array, cuts: number[], offset: number): string {
+  const h = new QuickXorHash();
+  const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
+  let from = 0;
+  for (const p of [...points, data.length]) {
+    h.update(atOffset(data.subarray(from, p), offset + (p % 3)));
+    from = p;
+  }
+  return h.digest();
+}
+
+describe("QuickXorHash", () => {
+  it("hashes empty input to the published vector", () => {
+    expect(quickXorHash(new Uint8Array())).toBe("AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    expect(new QuickXorHash().digest()).toBe("AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+  });
+
+  it("hashes the single byte 0x4A to the published vector", () => {
+    expect(quickXorHash(Uint8Array.of(0x4a))).toBe("SgAAAAAAAAAAAAAAAQAAAAAAAAA=");
+  });
+
+  it("agrees with the bit-by-bit reference around the 160-bit wrap and the 1760-byte block", () => {
+    for (const size of [2, 14, 15, 19, 20, 21, 159, 160, 161, 1759, 1760, 1761, 3520, 3521, 5000]) {
+      const data = Uint8Array.from({ length: size }, (_, i) => (i * 151 + 7) & 0xff);
+      expect(quickXorHash(data), `size ${size}`).toBe(referenceQuickXorHash(data));
+    }
+  });
+
+  it("digest() leaves the state alone so hashing can continue", () => {
+    const data = Uint8Array.from({ length: 4000 }, (_, i) => i & 0xff);
+    const h = new QuickXorHash().update(data.subarray(0, 1234));
+    expect(h.digest()).toBe(quickXorHash(data.subarray(0, 1234)));
+    h.update(data.subarray(1234));
+    expect(h.digest()).toBe(quickXorHash(data));
+  });
+
+  it("agrees with the bit-by-bit reference for random inputs up to 4 KB", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 4096 }), (data) => {
+        expect(quickXorHash(data)).toBe(referenceQuickXorHash(data));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("gives the one-shot hash whatever the chunking and buffer alignment", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 8000 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.integer({ min: 0, max: 7 }),
+        (data, cuts, offset) => {
+          expect(hashInChunks(data, cuts, offset)).toBe(quickXorHash(data));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("handles unaligned input larger than its scratch buffer", () => {
+    const size = 300_000;
+    const data = Uint8Array.from({ length: size }, (_, i) => (i * 2654435761) >>> 24);
+    const unaligned = atOffset(data, 1);
+    expect(unaligned.byteOffset % 4).toBe(1);
+    const expected = quickXorHash(data);
+    expect(quickXorHash(unaligned)).toBe(expected);
+    expect(hashInChunks(data, [3, 1761, 100_001, 299_999], 2)).toBe(expected);
+  });
+
+  it("hashes only the bytes of a subarray view, not the rest of its buffer", () => {
+    const backing = Uint8Array.from({ length: 64 }, () => 0xff);
+    const view = backing.subarray(5, 41);
+    view.fill(0x11);
+    expect(quickXorHash(view)).toBe(quickXorHash(new Uint8Array(36).fill(0x11)));
+  });
+});
