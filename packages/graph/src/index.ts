@@ -1,5 +1,7 @@
-// The public face of @ferry/graph. The HTTP client that uses these pieces arrives later.
+// The public face of @ferry/graph.
 
+export { OneDriveClient, type OneDriveClientOptions, type RequestOptions } from "./client.ts";
+export type { DeltaResult } from "./delta.ts";
 export {
   AuthError,
   ConflictError,
@@ -15,6 +17,8 @@ export {
   redactSecrets,
   ThrottledError,
 } from "./errors.ts";
+export { DEFAULT_GRAPH_URL } from "./graphCore.ts";
+export { type IterateOptions, MAX_PAGE_SIZE } from "./listing.ts";
 export { Pacer, type PacerOptions } from "./pacer.ts";
 export {
   checkName,
@@ -27,6 +31,7 @@ export {
   normalizePath,
 } from "./paths.ts";
 export { QuickXorHash, quickXorHash } from "./quickXorHash.ts";
+export { type Download, DownloadLink, type DownloadOptions } from "./reader.ts";
 export {
   DEFAULT_RETRY_OPTIONS,
   isRetryableStatus,
@@ -36,3 +41,7 @@ export {
   type RetryOptions,
   RetryPolicy,
 } from "./retryPolicy.ts";
+export type { FetchLike, RetryEvent, TokenSource, TransportStats } from "./transport.ts";
+export { type ConflictBehavior, FRAGMENT_UNIT } from "./uploadSession.ts";
+export type { UploadSource } from "./uploadSource.ts";
+export { DEFAULT_CHUNK_SIZE, SIMPLE_UPLOAD_LIMIT, type UploadOptions } from "./writer.ts";

@@ -1,0 +1,60 @@
+// One scenario of `npm run bench:graph`, in its own process (see lib/worker.ts).
+import { OneDriveClient } from "@ferry/graph";
+import { report } from "./lib/report.ts";
+
+const args = JSON.parse(process.argv[2] ?? "{}") as {
+  scenario: "upload" | "download" | "single" | "list";
+  graphUrl: string;
+  token: string;
+  path: string;
+  size?: number;
+};
+const MiB = 1024 * 1024;
+const client = new OneDriveClient({ baseUrl: args.graphUrl, token: async () => args.token });
+
+async function* generated(size: number): AsyncGenerator<Uint8Array> {
+  const block = new Uint8Array(MiB);
+  for (let i = 0; i < block.length; i++) block[i] = (i * 2654435761) >>> 24;
+  for (let sent = 0; sent < size; sent += MiB) yield block.subarray(0, Math.min(MiB, size - sent));
+}
+
+async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
+  const reader = stream.getReader();
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return n;
+    n += value.length;
+  }
+}
+
+const started = performance.now();
+const seconds = () => (performance.now() - started) / 1000;
+switch (args.scenario) {
+  case "upload": {
+    const size = args.size ?? 0;
+    const item = await client.upload(args.path, generated(size), { size });
+    report({ seconds: seconds(), bytes: item.size ?? 0 });
+    break;
+  }
+  case "download": {
+    const bytes = await drain(await client.downloadStream(args.path));
+    report({ seconds: seconds(), bytes });
+    break;
+  }
+  case "single": {
+    // The physical baseline: one connection, bare fetch, no hashing, the same pre-authenticated URL.
+    const item = (await client.stat(args.path)) as Record<string, unknown>;
+    const t = performance.now();
+    const response = await fetch(String(item["@microsoft.graph.downloadUrl"]));
+    const bytes = await drain(response.body as ReadableStream<Uint8Array>);
+    report({ seconds: (performance.now() - t) / 1000, bytes });
+    break;
+  }
+  case "list": {
+    let n = 0;
+    for await (const _ of client.iterate(args.path)) n++;
+    report({ seconds: seconds(), items: n });
+    break;
+  }
+}

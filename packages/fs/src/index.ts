@@ -1,0 +1,49 @@
+// The public face of @ferry/fs: the onedrive:// filesystem (and its local twin), URL resolution,
+// the random-access reader, and the data readers and writers.
+
+export { readArrow, writeArrow } from "./arrow.ts";
+export { isArrowTable, type Row, rowsToTable, tableToRows } from "./arrowRows.ts";
+export { type ReadCsvOptions, readCsv, streamCsv, type WriteCsvOptions, writeCsv } from "./csv.ts";
+export { AbstractFileSystem } from "./fileSystem.ts";
+export { type ReadJsonOptions, readJson, readNdjson, streamNdjson, writeJson, writeNdjson } from "./json.ts";
+export { FILE_PROTOCOL, LocalFileSystem } from "./localFileSystem.ts";
+export {
+  ONEDRIVE_PROTOCOL,
+  OneDriveFileSystem,
+  type OneDriveFileSystemOptions,
+} from "./oneDriveFileSystem.ts";
+export {
+  type ParquetCodec,
+  type ParquetQueryFilter,
+  type ReadParquetOptions,
+  readParquet,
+  readParquetMetadata,
+  type WriteParquetOptions,
+  writeParquet,
+} from "./parquet.ts";
+export {
+  RangeReader,
+  type RangeReaderOptions,
+  type RangeReaderStats,
+  type RangeSource,
+} from "./rangeReader.ts";
+export {
+  type FileSystemFactory,
+  fileSystemFor,
+  type ResolvedUrl,
+  registerFileSystem,
+  resolveUrl,
+  setDefaultOneDrive,
+  unregisterFileSystem,
+} from "./registry.ts";
+export type {
+  ByteSource,
+  FileInfo,
+  FileType,
+  FindOptions,
+  RandomAccessFile,
+  RangeOptions,
+  TransferOptions,
+  WriteData,
+} from "./types.ts";
+export { createReadStream, open, pipe, readFile, readText, writeFile } from "./urls.ts";

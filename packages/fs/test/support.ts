@@ -1,0 +1,75 @@
+// Test harness: a real emulator (never a hand-made Graph mock), a client whose token source plays
+// the broker's part, the onedrive:// filesystem over it registered as the default, and a scratch
+// local folder.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@ferry/emulator";
+import { OneDriveClient } from "@ferry/graph";
+import { OneDriveFileSystem, type OneDriveFileSystemOptions, setDefaultOneDrive } from "../src/index.ts";
+
+export interface Harness {
+  emu: RunningEmulator;
+  client: OneDriveClient;
+  fs: OneDriveFileSystem;
+  /** Token source calls, and how many of them asked for a fresh token (after a 401). */
+  tokens: { calls: number; forced: number; minted: number };
+  /** A local scratch folder, removed on close. */
+  tmp: string;
+  close(): Promise<void>;
+}
+
+export async function harness(
+  options: EmulatorOptions = {},
+  fsOptions: OneDriveFileSystemOptions = {},
+): Promise<Harness> {
+  const emu = await startEmulator(options);
+  const tokens = { calls: 0, forced: 0, minted: 0 };
+  let cached: string | undefined;
+  const client = new OneDriveClient({
+    baseUrl: emu.graphUrl,
+    retry: { baseDelayMs: 10, maxDelayMs: 200 },
+    token: async (opts) => {
+      tokens.calls++;
+      if (opts?.forceRefresh) tokens.forced++;
+      if (opts?.forceRefresh || !cached) {
+        tokens.minted++;
+        cached = (await emu.admin.token("personal")).accessToken;
+      }
+      return cached;
+    },
+  });
+  const fs = new OneDriveFileSystem(client, fsOptions);
+  setDefaultOneDrive(fs);
+  const tmp = await mkdtemp(join(tmpdir(), "ferry-fs-test-"));
+  return {
+    emu,
+    client,
+    fs,
+    tokens,
+    tmp,
+    async close() {
+      setDefaultOneDrive(undefined);
+      await rm(tmp, { recursive: true, force: true });
+      await emu.close();
+    },
+  };
+}
+
+/** Requests the emulator counted whose route matches, summed over statuses. */
+export async function requestCount(emu: RunningEmulator, method: string, route: RegExp): Promise<number> {
+  const { requests } = await emu.admin.counters();
+  return requests.filter((r) => r.method === method && route.test(r.route)).reduce((n, r) => n + r.count, 0);
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (xorshift), so generated data is reproducible. */
+export function random(seed = 1): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}

@@ -1,0 +1,93 @@
+// A job that runs across several access-token expiries (and a download-URL expiry) keeps working
+// without the caller doing anything: the client gets a 401, asks the token source for a fresh token
+// with forceRefresh, and goes on; range reads renew their pre-authenticated URL.
+
+import { tableFromArrays } from "apache-arrow";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { open, readCsv, readParquet, writeCsv, writeParquet } from "../src/index.ts";
+import { type Harness, harness } from "./support.ts";
+
+// About 2.4 MB: more than one 1 MiB block, so the late tail read needs a fresh range request.
+const N = 200_000;
+
+async function unauthorized(h: Harness): Promise<number> {
+  const { requests } = await h.emu.admin.counters();
+  return requests
+    .filter((r) => r.status === 401 && !r.route.includes("/dl/") && !r.route.includes("_emulator"))
+    .reduce((n, r) => n + r.count, 0);
+}
+
+/** The job: write data, read it back by columns and ranges, list, copy, summarise. */
+async function job(h: Harness, expire: () => Promise<void>) {
+  await writeParquet(
+    "onedrive://job/in.parquet",
+    tableFromArrays({
+      id: Int32Array.from({ length: N }, (_, i) => i),
+      value: Float64Array.from({ length: N }, (_, i) => i * 0.5),
+    }),
+    { rowGroupSize: 50_000 },
+  );
+  const reader = await open("onedrive://job/in.parquet");
+  await reader.read(0, 4);
+  await expire(); // 1
+
+  const values = await readParquet<{ value: number }>("onedrive://job/in.parquet", { columns: ["value"] });
+  await expire(); // 2
+
+  const total = values.reduce((s, r) => s + r.value, 0);
+  await writeCsv("onedrive://job/out/summary.csv", [{ rows: values.length, total }]);
+  // The reader opened before every expiry still reads: its download URL is renewed if refused.
+  const tail = await reader.read(reader.size - 4, 4);
+  await reader.close();
+  await expire(); // 3
+
+  await h.fs.cp("job/out/summary.csv", "job/out/copy.csv");
+  const listed = await h.fs.glob("job/**/*.csv");
+  await expire(); // 4
+  const summary = await readCsv("onedrive://job/out/copy.csv", { cast: true });
+  return { summary, listed, tail };
+}
+
+describe("with expireTokens() between the steps", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  test("the job finishes correctly across four token expiries, refreshing once per expiry", async () => {
+    const result = await job(h, () => h.emu.admin.expireTokens());
+    expect(result.summary).toEqual([{ rows: N, total: (0.5 * (N - 1) * N) / 2 }]);
+    expect(result.listed).toEqual(["job/out/copy.csv", "job/out/summary.csv"]);
+    expect(new TextDecoder().decode(result.tail)).toBe("PAR1");
+    expect(h.tokens.forced).toBeGreaterThanOrEqual(4);
+    // One refused request per expiry (concurrent requests may share an expiry, never more than a few).
+    expect(await unauthorized(h)).toBeGreaterThanOrEqual(4);
+    expect(h.tokens.minted).toBe(h.tokens.forced + 1);
+  });
+});
+
+describe("with a 2-second token lifetime, the clock moved past it between the steps", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness({ tokenLifetime: 2, downloadUrlLifetime: 5 });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  test("tokens and download URLs that lapse mid-job are replaced without the caller noticing", async () => {
+    const result = await job(h, async () => {
+      await h.emu.admin.advanceClock(6);
+    });
+    expect(result.summary).toEqual([{ rows: N, total: (0.5 * (N - 1) * N) / 2 }]);
+    expect(new TextDecoder().decode(result.tail)).toBe("PAR1");
+    expect(h.tokens.forced).toBeGreaterThanOrEqual(3);
+    expect(await unauthorized(h)).toBeGreaterThanOrEqual(3);
+    const { requests } = await h.emu.admin.counters();
+    const refusedUrls = requests.filter((r) => r.route.includes("/dl/") && r.status === 401);
+    expect(refusedUrls.reduce((n, r) => n + r.count, 0)).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,0 +1,385 @@
+// Downloads. Bytes come from the item's pre-authenticated `@microsoft.graph.downloadUrl`, fetched
+// without an Authorization header. Large files are fetched as parallel ranged parts (one
+// connection each, which is what beats a per-connection bandwidth limit); every part resumes from
+// its last received byte after a failure, and an expired URL is replaced by fetching the item again.
+// Whole-file downloads are checked against the QuickXorHash the service reports.
+
+import type { DriveItem } from "@microsoft/microsoft-graph-types";
+import { FerryError, GraphError, IntegrityError } from "./errors.ts";
+import type { GraphCore } from "./graphCore.ts";
+import { QuickXorHash } from "./quickXorHash.ts";
+import { sleep } from "./transport.ts";
+
+export interface DownloadOptions {
+  /** First byte to read (default 0). */
+  start?: number;
+  /** One past the last byte to read (default: the file's size), like `slice`. */
+  end?: number;
+  signal?: AbortSignal;
+  /** Parts fetched at once for large files (default 8). */
+  concurrency?: number;
+  /** Bytes per part (default 4 MiB). Memory use is about `concurrency × partSize`. */
+  partSize?: number;
+  /** Files (or ranges) at least this big are fetched in parallel parts (default 16 MiB). */
+  parallelThreshold?: number;
+  /** Called as bytes are delivered, in order. */
+  onProgress?: (bytes: number, total: number) => void;
+}
+
+export interface Download {
+  item: DriveItem;
+  /** Bytes the stream will deliver. */
+  length: number;
+  stream: ReadableStream<Uint8Array>;
+}
+
+// Eight connections beat a per-connection cap by 8×; 4 MiB parts keep them busy (a part is many
+// round trips long) while holding memory to about 32 MiB.
+const DEFAULTS = { concurrency: 8, partSize: 4 * 1024 * 1024, parallelThreshold: 16 * 1024 * 1024 };
+const SELECT = "id,name,size,eTag,cTag,file,folder,@microsoft.graph.downloadUrl";
+/** The statuses Microsoft's file hosts answer for an expired or revoked pre-authenticated URL. */
+const EXPIRED_LINK = new Set([401, 403, 404, 410]);
+
+/**
+ * The item's download URL, refreshed on demand. Concurrent parts that find the URL expired share
+ * one refresh, and a refresh that finds the file changed stops the download instead of mixing
+ * bytes from two versions.
+ */
+export class DownloadLink {
+  private refreshing: Promise<string> | undefined;
+  refreshes = 0;
+
+  constructor(
+    private readonly core: GraphCore,
+    readonly item: DriveItem,
+    private url: string,
+    private readonly path: string,
+  ) {}
+
+  static async open(core: GraphCore, path: string, signal?: AbortSignal): Promise<DownloadLink> {
+    const item = await core.json<DriveItem>("GET", core.itemUrl(path, { $select: SELECT }), {
+      path,
+      ...(signal ? { signal } : {}),
+    });
+    if (item.folder || !item.file) throw new FerryError(`${path} is a folder: only files can be downloaded`);
+    const url = item["@microsoft.graph.downloadUrl" as keyof DriveItem] as string | undefined;
+    if (!url) throw new FerryError(`${path}: Graph returned no download URL for this file`);
+    return new DownloadLink(core, item, url, path);
+  }
+
+  current(): string {
+    return this.url;
+  }
+
+  get size(): number {
+    return this.item.size ?? 0;
+  }
+
+  /**
+   * Bytes `[start, end)` of the file (end clamped to its size), from the download URL, resuming a
+   * broken transfer and renewing an expired URL. Random access for readers such as Parquet's:
+   * the item is fetched once, not once per range.
+   */
+  async fetch(start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const stop = Math.min(end, this.size);
+    if (stop <= start) return new Uint8Array(0);
+    const out = new Uint8Array(stop - start);
+    let at = 0;
+    for await (const chunk of rangeWithResume(this.core, this, this.path, start, stop, signal)) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
+  }
+
+  /** A fresh URL after `stale` stopped working. */
+  renew(stale: string, signal?: AbortSignal): Promise<string> {
+    if (stale !== this.url) return Promise.resolve(this.url);
+    this.refreshing ??= (async () => {
+      try {
+        const fresh = await this.core.json<DriveItem>("GET", this.core.idUrl(this.item.id ?? ""), {
+          path: this.path,
+          ...(signal ? { signal } : {}),
+        });
+        if (fresh.eTag !== this.item.eTag && fresh.cTag !== this.item.cTag) {
+          throw new FerryError(
+            `${this.path} changed on OneDrive while it was being downloaded; download it again`,
+          );
+        }
+        const url = fresh["@microsoft.graph.downloadUrl" as keyof DriveItem] as string | undefined;
+        if (!url) throw new FerryError(`${this.path}: Graph returned no download URL for this file`);
+        this.refreshes++;
+        this.url = url;
+        return url;
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+}
+
+/** Opens a download of `path`, whole or a byte range. */
+export async function openDownload(
+  core: GraphCore,
+  path: string,
+  options: DownloadOptions = {},
+): Promise<Download> {
+  const link = await DownloadLink.open(core, path, options.signal);
+  const size = link.item.size ?? 0;
+  const start = clamp(options.start ?? 0, size);
+  const end = clamp(options.end ?? size, size);
+  const length = Math.max(0, end - start);
+  const whole = start === 0 && end === size;
+  const expected = whole ? (link.item.file?.hashes?.quickXorHash ?? undefined) : undefined;
+  const opts = { ...DEFAULTS, ...definedOnly(options) };
+  const source =
+    length >= opts.parallelThreshold && opts.concurrency > 1
+      ? parallelParts(core, link, path, start, end, opts)
+      : sequential(core, link, path, start, end, opts.signal);
+  return { item: link.item, length, stream: verified(source, path, length, expected, options.onProgress) };
+}
+
+/** Reads `[start, end)` over one connection, resuming after failures. */
+async function* sequential(
+  core: GraphCore,
+  link: DownloadLink,
+  path: string,
+  start: number,
+  end: number,
+  signal?: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  let offset = start;
+  for await (const chunk of rangeWithResume(core, link, path, offset, end, signal)) {
+    offset += chunk.length;
+    yield chunk;
+  }
+}
+
+/** Fetches `[start, end)` in parts over several connections and yields them in order. */
+async function* parallelParts(
+  core: GraphCore,
+  link: DownloadLink,
+  path: string,
+  start: number,
+  end: number,
+  opts: typeof DEFAULTS & { signal?: AbortSignal },
+): AsyncGenerator<Uint8Array> {
+  const abort = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal;
+  const parts: [number, number][] = [];
+  for (let s = start; s < end; s += opts.partSize) parts.push([s, Math.min(end, s + opts.partSize)]);
+  const inFlight: PartBuffer[] = [];
+  let next = 0;
+  const launch = () => {
+    const [s, e] = parts[next++] as [number, number];
+    inFlight.push(new PartBuffer(rangeWithResume(core, link, path, s, e, signal)));
+  };
+  try {
+    while (next < parts.length && inFlight.length < opts.concurrency) launch();
+    while (inFlight.length > 0) {
+      // The part in turn streams straight through as its bytes arrive; the parts after it fill
+      // in the background. Only parts ahead of the reader are held, as the chunks the network
+      // delivered (no copying into part-sized buffers, which would only add garbage).
+      yield* (inFlight[0] as PartBuffer).drain();
+      inFlight.shift();
+      if (next < parts.length) launch();
+    }
+  } finally {
+    abort.abort(new FerryError("download stopped"));
+  }
+}
+
+/** One part being fetched: collects its chunks and hands them to the reader in order. */
+class PartBuffer {
+  private readonly chunks: Uint8Array[] = [];
+  private done = false;
+  private failure: unknown;
+  private wake: (() => void) | undefined;
+
+  constructor(source: AsyncGenerator<Uint8Array>) {
+    void this.fill(source);
+  }
+
+  private async fill(source: AsyncGenerator<Uint8Array>): Promise<void> {
+    try {
+      for await (const chunk of source) {
+        this.chunks.push(chunk);
+        this.wake?.();
+      }
+    } catch (error) {
+      this.failure = error;
+    } finally {
+      this.done = true;
+      this.wake?.();
+    }
+  }
+
+  async *drain(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      const chunk = this.chunks.shift();
+      if (chunk) {
+        yield chunk;
+        continue;
+      }
+      if (this.failure !== undefined) throw this.failure;
+      if (this.done) return;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = undefined;
+    }
+  }
+}
+
+/**
+ * Yields the bytes of `[start, end)` from the download URL. A connection that breaks mid-body is
+ * reopened from the next byte needed; a URL that stopped working is renewed.
+ */
+async function* rangeWithResume(
+  core: GraphCore,
+  link: DownloadLink,
+  path: string,
+  start: number,
+  end: number,
+  signal?: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  let offset = start;
+  const policy = core.transport.policy;
+  const began = Date.now();
+  let renewals = 0;
+  for (let attempt = 1; offset < end; attempt++) {
+    const url = link.current();
+    let response: Response;
+    try {
+      response = await core.transport.send({
+        method: "GET",
+        url,
+        path,
+        auth: false,
+        headers: { range: `bytes=${offset}-${end - 1}` },
+        accept: (s) => EXPIRED_LINK.has(s),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      throw error instanceof GraphError ? error : withPath(error, path);
+    }
+    if (EXPIRED_LINK.has(response.status)) {
+      await response.body?.cancel();
+      if (++renewals > 3)
+        throw new FerryError(
+          `${path}: the download URL keeps being refused (HTTP ${response.status}); try again later`,
+        );
+      await link.renew(url, signal);
+      continue;
+    }
+    // Microsoft's hosts may ignore Range and send the whole file; skip what precedes the range.
+    let skip = response.status === 206 ? 0 : offset;
+    if (response.status === 206) {
+      const got = /bytes (\d+)-/.exec(response.headers.get("content-range") ?? "");
+      if (!got || Number(got[1]) !== offset) {
+        await response.body?.cancel();
+        throw new FerryError(
+          `${path}: the server answered a different range than asked (${response.headers.get("content-range")})`,
+        );
+      }
+    }
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    try {
+      while (offset < end) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        let chunk = value;
+        if (skip > 0) {
+          const drop = Math.min(skip, chunk.length);
+          skip -= drop;
+          chunk = chunk.subarray(drop);
+          if (chunk.length === 0) continue;
+        }
+        if (chunk.length > end - offset) chunk = chunk.subarray(0, end - offset);
+        offset += chunk.length;
+        yield chunk;
+      }
+      if (offset < end)
+        throw new FerryError(`${path}: the connection closed early at byte ${offset} of ${end}`);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      const decision = policy.decide({ attempt, elapsedMs: Date.now() - began, error: networkish(error) });
+      if (!decision.retry) throw withPath(error, path);
+      core.transport.stats.retries++;
+      await sleep(decision.delayMs, signal);
+    } finally {
+      reader.releaseLock();
+      if (offset >= end) await response.body?.cancel().catch(() => undefined);
+    }
+  }
+}
+
+/** Delivers the bytes in order, counting them, and checks the whole-file hash at the end. */
+function verified(
+  source: AsyncGenerator<Uint8Array>,
+  path: string,
+  length: number,
+  expected: string | undefined,
+  onProgress?: (bytes: number, total: number) => void,
+): ReadableStream<Uint8Array> {
+  const hash = expected ? new QuickXorHash() : undefined;
+  let delivered = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await source.next();
+          if (done) {
+            if (delivered !== length)
+              throw new FerryError(`${path}: received ${delivered} bytes, expected ${length}`);
+            const actual = hash?.digest();
+            if (expected && actual !== expected)
+              throw new IntegrityError({ path, expectedHash: expected, actualHash: actual ?? "" });
+            controller.close();
+            return;
+          }
+          hash?.update(value);
+          delivered += value.length;
+          onProgress?.(delivered, length);
+          controller.enqueue(value);
+        } catch (error) {
+          controller.error(error);
+        }
+      },
+      async cancel(reason) {
+        await source.return(undefined);
+        void reason;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * A body cut off mid-read surfaces as a TypeError ("terminated") from undici or as our own
+ * early-close error; the retry policy should see both as a transient network failure.
+ */
+function networkish(error: unknown): unknown {
+  if (error instanceof FerryError && /closed early/.test(error.message)) {
+    return Object.assign(new TypeError("terminated"), { cause: { code: "ECONNRESET" } });
+  }
+  return error;
+}
+
+function withPath(error: unknown, path: string): unknown {
+  if (error instanceof FerryError || (error instanceof Error && error.name === "AbortError")) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new FerryError(`downloading ${path} failed: ${message}; check the network and try again`, {
+    cause: error,
+  });
+}
+
+function clamp(n: number, size: number): number {
+  const v = n < 0 ? size + n : n;
+  return Math.min(size, Math.max(0, Math.floor(v)));
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

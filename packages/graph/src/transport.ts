@@ -1,0 +1,252 @@
+// The one place a request leaves the client. Every call — Graph API, pre-authenticated download
+// URL, upload-session URL, copy monitor — goes through `send`, so throttling, retries, token
+// refresh and error mapping are written once.
+
+import { graphErrorFromResponse, parseRetryAfter, redactSecrets } from "./errors.ts";
+import { Pacer } from "./pacer.ts";
+import { type RetryOptions, RetryPolicy } from "./retryPolicy.ts";
+
+/**
+ * Where access tokens come from. Asked with `forceRefresh` after Graph rejected a token with 401,
+ * so a broker-backed source can mint a new one instead of returning its cached copy.
+ */
+export type TokenSource = (options?: { forceRefresh?: boolean; signal?: AbortSignal }) => Promise<string>;
+
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export interface TransportOptions {
+  token: TokenSource;
+  fetch?: FetchLike;
+  retry?: Partial<RetryOptions>;
+  pacer?: Pacer;
+  /** Called once per retry, for progress displays and figures (never receives a secret). */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+export interface RetryEvent {
+  method: string;
+  path: string;
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+export interface SendRequest {
+  method: string;
+  /** Absolute URL. */
+  url: string;
+  /** What to name in errors: the drive path, or the URL (the query is redacted). */
+  path?: string;
+  headers?: HeadersInit;
+  /**
+   * The body, or a function that makes it afresh for each attempt. A stream can be sent once only,
+   * so retried requests must pass bytes, a Blob, or a factory.
+   */
+  body?: BodyInit | (() => BodyInit) | null;
+  /**
+   * Send the Authorization header. False for pre-authenticated URLs: Microsoft's download and
+   * upload-session URLs carry their own credentials, and an Authorization header can make the
+   * upload host answer 401.
+   */
+  auth?: boolean;
+  /** POST that must not run twice (see RetryPolicy). Defaults to true for every other method. */
+  idempotent?: boolean;
+  signal?: AbortSignal;
+  /**
+   * Statuses returned to the caller rather than thrown as GraphError (e.g. 416 for a resumable
+   * upload, 404 for exists()). Retryable statuses are still retried first.
+   */
+  accept?: (status: number) => boolean;
+  /** Return every response as-is after retries (the seed's `request()`), never throwing on status. */
+  raw?: boolean;
+  /** Follow redirects (default) or hand a 302 back (`manual`) — downloads need the Location. */
+  redirect?: RequestRedirect;
+}
+
+/** Counters a client keeps for figures and tests. */
+export interface TransportStats {
+  requests: number;
+  retries: number;
+  throttles: number;
+  tokenRefreshes: number;
+}
+
+export class Transport {
+  readonly pacer: Pacer;
+  readonly policy: RetryPolicy;
+  readonly stats: TransportStats = { requests: 0, retries: 0, throttles: 0, tokenRefreshes: 0 };
+  private readonly fetchImpl: FetchLike;
+  private readonly token: TokenSource;
+  private readonly onRetry: ((event: RetryEvent) => void) | undefined;
+
+  constructor(options: TransportOptions) {
+    this.token = options.token;
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.policy = new RetryPolicy(options.retry);
+    this.pacer = options.pacer ?? new Pacer();
+    this.onRetry = options.onRetry;
+  }
+
+  /** The current access token (the source caches; this does not force a refresh). */
+  accessToken(signal?: AbortSignal): Promise<string> {
+    return this.token(signal ? { signal } : undefined);
+  }
+
+  /**
+   * Sends and reads the response within the same attempt. A connection reset in the middle of a
+   * body is as transient as one before the headers, so it is retried the same way (for calls
+   * that are safe to repeat).
+   */
+  async sendRead<T>(req: SendRequest, read: (response: Response) => Promise<T>): Promise<T> {
+    const idempotent = req.idempotent ?? req.method.toUpperCase() !== "POST";
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.send(req);
+      try {
+        return await read(response);
+      } catch (error) {
+        const decision = this.policy.decide({
+          attempt,
+          elapsedMs: Date.now() - started,
+          error,
+          idempotent,
+          signal: req.signal,
+        });
+        if (!decision.retry || req.body instanceof ReadableStream) throw error;
+        await this.backoff(
+          req.method.toUpperCase(),
+          redactSecrets(req.path ?? req.url),
+          attempt,
+          decision.delayMs,
+          describe(error),
+          req.signal,
+        );
+      }
+    }
+  }
+
+  async send(req: SendRequest): Promise<Response> {
+    const method = req.method.toUpperCase();
+    const path = redactSecrets(req.path ?? req.url);
+    const idempotent = req.idempotent ?? method !== "POST";
+    const auth = req.auth ?? true;
+    const started = Date.now();
+    // A stream can be read once: such a request gets a single attempt, and the caller resumes.
+    const replayable = !(req.body instanceof ReadableStream);
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      await this.pacer.ready(req.signal);
+      let response: Response;
+      try {
+        const headers = new Headers(req.headers);
+        if (auth)
+          headers.set(
+            "authorization",
+            `Bearer ${await this.token(refreshed ? { forceRefresh: true, ...sig(req.signal) } : sig(req.signal))}`,
+          );
+        const body = typeof req.body === "function" ? req.body() : req.body;
+        this.stats.requests++;
+        response = await this.fetchImpl(req.url, {
+          method,
+          headers,
+          body: body ?? null,
+          signal: req.signal ?? null,
+          redirect: req.redirect ?? "follow",
+          // Node's fetch insists on this for streamed request bodies.
+          ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+        } as RequestInit);
+      } catch (error) {
+        const decision = this.policy.decide({
+          attempt,
+          elapsedMs: Date.now() - started,
+          error,
+          idempotent,
+          signal: req.signal,
+        });
+        if (!decision.retry || !replayable) throw error;
+        await this.backoff(method, path, attempt, decision.delayMs, describe(error), req.signal);
+        continue;
+      }
+
+      if (response.status === 401 && auth && !refreshed && replayable) {
+        // An expired or revoked token: ask the source for a fresh one once, then try again.
+        await response.body?.cancel();
+        refreshed = true;
+        this.stats.tokenRefreshes++;
+        continue;
+      }
+      if (response.ok || (response.status >= 300 && response.status < 400) || req.accept?.(response.status)) {
+        if (response.ok) this.pacer.succeeded();
+        return response;
+      }
+      if (response.status === 429 || response.status === 503) {
+        this.stats.throttles++;
+        const retryAfter = retryAfterSeconds(response);
+        // Microsoft's guidance: pause every request of this client, not just this one.
+        this.pacer.throttled(retryAfter);
+      }
+      const decision = this.policy.decide({
+        attempt,
+        elapsedMs: Date.now() - started,
+        status: response.status,
+        retryAfter: retryAfterSeconds(response),
+        idempotent,
+        signal: req.signal,
+      });
+      if (decision.retry && replayable) {
+        await response.body?.cancel();
+        // For throttles the pacer already holds everyone back for Retry-After; the policy's delay
+        // only adds backoff for failures that carried no Retry-After.
+        const wait = response.status === 429 || response.status === 503 ? 0 : decision.delayMs;
+        await this.backoff(method, path, attempt, wait, `HTTP ${response.status}`, req.signal);
+        continue;
+      }
+      if (req.raw) return response;
+      throw await graphErrorFromResponse(response, { method, path });
+    }
+  }
+
+  private async backoff(
+    method: string,
+    path: string,
+    attempt: number,
+    delayMs: number,
+    reason: string,
+    signal?: AbortSignal,
+  ) {
+    this.stats.retries++;
+    this.onRetry?.({ method, path, attempt, delayMs, reason });
+    if (delayMs > 0) await sleep(delayMs, signal);
+  }
+}
+
+function sig(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal ? { signal } : {};
+}
+
+function retryAfterSeconds(response: Response): number | undefined {
+  return parseRetryAfter(response.headers.get("retry-after"));
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error.cause as { code?: string } | undefined)?.code;
+    return code ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

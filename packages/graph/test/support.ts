@@ -1,0 +1,63 @@
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@ferry/emulator";
+import { OneDriveClient, type OneDriveClientOptions } from "../src/index.ts";
+
+export interface Harness {
+  emu: RunningEmulator;
+  /** A client for a test account, with a token source backed by the emulator's admin API. */
+  client(account?: string, options?: Partial<OneDriveClientOptions>): OneDriveClient;
+  /** How many times each account's token source was asked for a fresh token. */
+  refreshes: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/** Starts an emulator and hands out clients; the token source plays the part of the broker. */
+export async function harness(options: EmulatorOptions = {}): Promise<Harness> {
+  const emu = await startEmulator(options);
+  const cache = new Map<string, string>();
+  const refreshes = new Map<string, number>();
+  return {
+    emu,
+    refreshes,
+    client(account = "personal", extra = {}) {
+      return new OneDriveClient({
+        baseUrl: emu.graphUrl,
+        retry: { baseDelayMs: 10, maxDelayMs: 200 },
+        ...extra,
+        token: async (opts) => {
+          if (opts?.forceRefresh) refreshes.set(account, (refreshes.get(account) ?? 0) + 1);
+          if (opts?.forceRefresh || !cache.has(account))
+            cache.set(account, (await emu.admin.token(account)).accessToken);
+          return cache.get(account) as string;
+        },
+      });
+    },
+    close: () => emu.close(),
+  };
+}
+
+/** Deterministic pseudo-random bytes (fast, no crypto) so sizes up to hundreds of MB are cheap. */
+export function bytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size);
+  const words = new Uint32Array(out.buffer, 0, size >>> 2);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x >>> 0;
+  }
+  for (let i = words.length * 4; i < size; i++) out[i] = i & 0xff;
+  return out;
+}
+
+/** Streams `size` deterministic bytes in 1 MiB chunks without holding them all. */
+export async function* byteStream(size: number, seed = 1): AsyncGenerator<Uint8Array> {
+  const block = bytes(1024 * 1024, seed);
+  for (let sent = 0; sent < size; sent += block.length) {
+    const n = Math.min(block.length, size - sent);
+    // A fresh copy per chunk: the consumer may keep a reference while we produce the next one.
+    const chunk = block.slice(0, n);
+    chunk[0] = (sent / block.length) & 0xff;
+    yield chunk;
+  }
+}
