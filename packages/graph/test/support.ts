@@ -1,4 +1,5 @@
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@ferry/emulator";
+import { expect } from "vitest";
 import { OneDriveClient, type OneDriveClientOptions } from "../src/index.ts";
 
 export interface Harness {
@@ -60,4 +61,15 @@ export async function* byteStream(size: number, seed = 1): AsyncGenerator<Uint8A
     chunk[0] = (sent / block.length) & 0xff;
     yield chunk;
   }
+}
+
+/**
+ * Byte-for-byte equality. Vitest's deep `toEqual` walks a typed array element by element and takes
+ * seconds on a few megabytes; this is a memcmp.
+ */
+export function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
+  expect(actual.length).toBe(expected.length);
+  const a = Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength);
+  const b = Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength);
+  expect(a.equals(b)).toBe(true);
 }

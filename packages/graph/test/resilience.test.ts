@@ -1,0 +1,108 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { GraphError, quickXorHash } from "../src/index.ts";
+import { bytes, expectSameBytes, type Harness, harness } from "./support.ts";
+
+const MiB = 1024 * 1024;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await harness();
+});
+afterEach(async () => {
+  await h.emu.admin.clearFaults();
+});
+afterAll(() => h.close());
+
+function count(
+  requests: { method: string; route: string; status: number; count: number }[],
+  pred: (r: { method: string; route: string; status: number }) => boolean,
+): number {
+  return requests.filter(pred).reduce((n, r) => n + r.count, 0);
+}
+
+describe("expired download URLs", () => {
+  it("renews the pre-authenticated URL once it expires and keeps reading", async () => {
+    const od = h.client("personal");
+    const data = bytes(2 * MiB, 21);
+    await od.upload("expiry/a.bin", data);
+    const link = await od.openLink("expiry/a.bin");
+    expect(await link.fetch(0, 1000)).toEqual(data.subarray(0, 1000));
+    // Past the URL's hour (and the access token's): the file host refuses the old URL.
+    await h.emu.admin.advanceClock(3700);
+    expect(await link.fetch(MiB, MiB + 1000)).toEqual(data.subarray(MiB, MiB + 1000));
+    expect(link.refreshes).toBe(1);
+  });
+
+  it("refuses to mix versions when the file changed before the URL was renewed", async () => {
+    const od = h.client("personal");
+    await od.upload("expiry/b.bin", bytes(MiB, 1));
+    const link = await od.openLink("expiry/b.bin");
+    await od.upload("expiry/b.bin", bytes(MiB, 2));
+    await h.emu.admin.advanceClock(3700);
+    await expect(link.fetch(0, 10)).rejects.toThrow(/changed on OneDrive/);
+  });
+});
+
+describe("resumable uploads", () => {
+  it("resumes a session upload after the connection is reset in the middle of a fragment", async () => {
+    const od = h.client("personal");
+    const data = bytes(5 * MiB + 11, 31);
+    await h.emu.admin.faults({ method: "PUT", path: "/up/", count: 2, kind: "reset", afterBytes: 100_000 });
+    const before = await h.emu.admin.counters();
+    const item = await od.upload("resume/r.bin", data, { chunkSize: 2 * MiB });
+    expect(item.file?.hashes?.quickXorHash).toBe(quickXorHash(data));
+    const after = await h.emu.admin.counters();
+    expect((after.faults.scripted ?? 0) - (before.faults.scripted ?? 0)).toBe(2);
+    expectSameBytes(await od.download("resume/r.bin"), data);
+  });
+
+  it("cancels the upload session when the upload fails for good", async () => {
+    const od = h.client("work");
+    const before = await h.emu.admin.counters();
+    // The commit fails with 507: the drive has room for the fragments but not for the file.
+    await h.emu.admin.setQuota("work", 1024);
+    try {
+      await expect(od.upload("full/too-big.bin", bytes(5 * MiB))).rejects.toThrow(GraphError);
+    } finally {
+      await h.emu.admin.setQuota("work", 1024 ** 4);
+    }
+    const after = await h.emu.admin.counters();
+    const deletes = (c: typeof after) =>
+      count(c.requests, (r) => r.method === "DELETE" && r.route.includes("/up/"));
+    expect(deletes(after) - deletes(before)).toBe(1);
+  });
+
+  it("sends upload fragments without an Authorization header", async () => {
+    const od = h.client("personal");
+    const before = await h.emu.admin.counters();
+    await od.upload("noauth/x.bin", bytes(6 * MiB), { chunkSize: MiB });
+    await od.download("noauth/x.bin");
+    const after = await h.emu.admin.counters();
+    expect(after.authOnPreauthenticatedUrl).toBe(before.authOnPreauthenticatedUrl);
+  });
+});
+
+describe("throttling", () => {
+  it("pauses every request of the client while Graph throttles, not just the one refused", async () => {
+    const od = h.client("personal");
+    await od.upload("pace/x.txt", new TextEncoder().encode("x"));
+    // A fault injected before routing is counted under the framework's pattern, `GET /v1.0/*`.
+    const graphCalls = (c: Awaited<ReturnType<typeof h.emu.admin.counters>>) =>
+      count(
+        c.requests,
+        (r) => r.method === "GET" && (r.route.includes("{path}") || r.route.includes("/v1.0/*")),
+      );
+    await h.emu.admin.faults({ path: "/v1.0/me/drive/root:/pace", count: 1, status: 429, retryAfter: 1 });
+    const before = await h.emu.admin.counters();
+    const first = od.stat("pace/x.txt");
+    await new Promise((r) => setTimeout(r, 100));
+    // 20 more calls while the client is paused by the first one's 429.
+    const others = Promise.all(Array.from({ length: 20 }, () => od.stat("pace/x.txt")));
+    await new Promise((r) => setTimeout(r, 400));
+    // Half-way through the pause, nothing but the refused request has reached the service.
+    expect(graphCalls(await h.emu.admin.counters()) - graphCalls(before)).toBe(1);
+    await Promise.all([first, others]);
+    expect(graphCalls(await h.emu.admin.counters()) - graphCalls(before)).toBe(22);
+    expect(od.stats.throttles).toBe(1);
+  });
+});
