@@ -131,16 +131,7 @@ export class OneDriveFileSystem extends AbstractFileSystem {
           ...(range.start !== undefined ? { start: range.start } : {}),
           ...(range.end !== undefined ? { end: range.end } : {}),
         });
-        const reader = stream.getReader();
-        try {
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) return;
-            yield value;
-          }
-        } finally {
-          await reader.cancel().catch(() => undefined);
-        }
+        yield* Readable.fromWeb(stream as import("node:stream/web").ReadableStream<Uint8Array>);
       })(),
       { objectMode: false },
     );

@@ -136,24 +136,8 @@ export async function openDownload(
   const source =
     length >= opts.parallelThreshold && opts.concurrency > 1
       ? parallelParts(core, link, path, start, end, opts)
-      : sequential(core, link, path, start, end, opts.signal);
+      : rangeWithResume(core, link, path, start, end, opts.signal);
   return { item: link.item, length, stream: verified(source, path, length, expected, options.onProgress) };
-}
-
-/** Reads `[start, end)` over one connection, resuming after failures. */
-async function* sequential(
-  core: GraphCore,
-  link: DownloadLink,
-  path: string,
-  start: number,
-  end: number,
-  signal?: AbortSignal,
-): AsyncGenerator<Uint8Array> {
-  let offset = start;
-  for await (const chunk of rangeWithResume(core, link, path, offset, end, signal)) {
-    offset += chunk.length;
-    yield chunk;
-  }
 }
 
 /** Fetches `[start, end)` in parts over several connections and yields them in order. */
