@@ -12,7 +12,8 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { median, ROOT, startEmulatorProcess } from "./lib/emulatorProcess.ts";
+import { ROOT, startEmulatorProcess } from "./lib/emulatorProcess.ts";
+import { median } from "./lib/stats.ts";
 import { runWorker, type WorkerResult } from "./lib/worker.ts";
 
 const { values } = parseArgs({

@@ -1,14 +1,10 @@
 // One scenario of `npm run bench:graph`, in its own process (see lib/worker.ts).
 import { OneDriveClient } from "@ferry/graph";
-import { report } from "./lib/report.ts";
+import { report, type WorkerArgs, workerArgs } from "./lib/report.ts";
 
-const args = JSON.parse(process.argv[2] ?? "{}") as {
-  scenario: "upload" | "download" | "single" | "list";
-  graphUrl: string;
-  token: string;
-  path: string;
-  size?: number;
-};
+const args = await workerArgs<
+  WorkerArgs & { scenario: "upload" | "download" | "single" | "list"; path: string; size?: number }
+>();
 const MiB = 1024 * 1024;
 const client = new OneDriveClient({ baseUrl: args.graphUrl, token: async () => args.token });
 

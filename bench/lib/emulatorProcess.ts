@@ -1,7 +1,9 @@
 // The emulator as its own process, as a client benchmark needs it: the client under test must not
 // share a CPU core's event loop, or a heap, with the server it measures.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EmulatorAdmin } from "@ferry/emulator";
@@ -14,50 +16,78 @@ export interface EmulatorProcess {
   graphUrl: string;
   pid: number;
   admin: EmulatorAdmin;
+  /** With `tls`: the emulator's self-signed certificate (PEM), and the same in a file for curl. */
+  ca: string | undefined;
+  caFile: string | undefined;
   /** Peak resident memory of the emulator so far (VmHWM). */
   peakRssBytes(): number;
   stop(): Promise<void>;
 }
 
-export function startEmulatorProcess(args: string[] = []): Promise<EmulatorProcess> {
-  const child: ChildProcess = spawn(process.execPath, [BIN, "--port", "0", ...args], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
+export interface EmulatorProcessOptions {
+  /**
+   * Serve HTTPS. The emulator keeps its certificate in `tls.json` of its `--data` folder, so a
+   * private temporary data folder is made and the certificate read from there.
+   */
+  tls?: boolean;
+}
+
+export async function startEmulatorProcess(
+  args: string[] = [],
+  options: EmulatorProcessOptions = {},
+): Promise<EmulatorProcess> {
+  const dataDir = options.tls ? await mkdtemp(join(tmpdir(), "ferry-bench-emulator-")) : undefined;
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [BIN, "--port", "0", ...(dataDir ? ["--tls", "--data", dataDir] : []), ...args],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const cleanup = () => (dataDir ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
+  const url = await new Promise<string>((resolve, reject) => {
     let buffered = "";
     child.stdout?.on("data", (d: Buffer) => {
       buffered += d.toString();
       const m = /ferry-emulator listening on (https?:\/\/\S+)/.exec(buffered);
-      if (!m?.[1]) return;
-      const url = m[1];
-      resolve({
-        url,
-        graphUrl: `${url}/v1.0`,
-        pid: child.pid ?? 0,
-        admin: new EmulatorAdmin(url),
-        peakRssBytes: () => peakRss(child.pid ?? 0),
-        stop: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null) return done();
-            child.once("exit", () => done());
-            child.kill("SIGTERM");
-          }),
-      });
+      if (m?.[1]) resolve(m[1]);
     });
     child.once("exit", (code) => reject(new Error(`ferry-emulator exited with ${code} before listening`)));
+  }).catch(async (error: unknown) => {
+    await cleanup();
+    throw error;
   });
+  let ca: string | undefined;
+  let caFile: string | undefined;
+  if (dataDir) {
+    ca = (JSON.parse(await readFile(join(dataDir, "tls.json"), "utf8")) as { cert: string }).cert;
+    // Only the certificate goes in a file of its own; tls.json also holds the private key.
+    caFile = join(dataDir, "ca.pem");
+    writeFileSync(caFile, ca);
+  }
+  return {
+    url,
+    graphUrl: `${url}/v1.0`,
+    pid: child.pid ?? 0,
+    admin: new EmulatorAdmin(url),
+    ca,
+    caFile,
+    peakRssBytes: () => peakRss(child.pid ?? 0),
+    stop: async () => {
+      await new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
+        child.once("exit", () => done());
+        child.kill("SIGTERM");
+      });
+      await cleanup();
+    },
+  };
 }
 
-/** VmHWM of a live process: the most resident memory it has had. */
+/** VmHWM of a live process: the most resident memory it has had; 0 once it is gone. */
 export function peakRss(pid: number): number {
-  const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return Number(m?.[1] ?? 0) * 1024;
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return Number(m?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
 }

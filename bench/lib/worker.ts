@@ -1,6 +1,7 @@
 // Runs one benchmark scenario in a fresh child process and returns what it printed, plus the
 // child's peak RSS (getrusage maxrss), so each contender's memory is measured on its own.
 import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -9,12 +10,17 @@ import { build } from "esbuild";
 export interface WorkerResult {
   /** Seconds the measured part took, as the worker timed it. */
   seconds: number;
+  /** Payload bytes moved (file bytes, not protocol overhead). */
   bytes?: number;
   peakRssBytes: number;
   [key: string]: unknown;
 }
 
 const bundles = new Map<string, Promise<string>>();
+const bundleDirs: string[] = [];
+process.once("exit", () => {
+  for (const dir of bundleDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /**
  * Workers run as plain JavaScript bundles, as a user's compiled job would: running them through
@@ -25,6 +31,7 @@ function bundle(script: string): Promise<string> {
   if (!out) {
     out = (async () => {
       const dir = await mkdtemp(join(tmpdir(), "ferry-bench-"));
+      bundleDirs.push(dir);
       const outfile = join(dir, `${basename(script, ".ts")}.mjs`);
       await build({
         entryPoints: [script],
@@ -34,6 +41,10 @@ function bundle(script: string): Promise<string> {
         target: "node20",
         outfile,
         logLevel: "warning",
+        // The Graph SDK and others are CommonJS inside; give the ESM bundle a require().
+        banner: {
+          js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        },
       });
       return outfile;
     })();
@@ -42,15 +53,21 @@ function bundle(script: string): Promise<string> {
   return out;
 }
 
+/**
+ * Runs `script` with `args` as JSON on its stdin (never argv: they carry an access token, and
+ * argv is visible to every user through `ps`), and parses the last line it prints.
+ */
 export async function runWorker(script: string, args: Record<string, unknown>): Promise<WorkerResult> {
-  const child = spawn(process.execPath, [await bundle(script), JSON.stringify(args)], {
-    stdio: ["ignore", "pipe", "inherit"],
+  const child = spawn(process.execPath, [await bundle(script)], {
+    stdio: ["pipe", "pipe", "inherit"],
   });
+  child.stdin.end(JSON.stringify(args));
   let out = "";
   child.stdout.on("data", (d: Buffer) => {
     out += d.toString();
   });
   return new Promise((resolve, reject) => {
+    child.once("error", reject);
     child.once("exit", (code) => {
       const line = out.trim().split("\n").at(-1) ?? "";
       // Name the scenario, never the arguments: they carry an access token.
@@ -59,15 +76,8 @@ export async function runWorker(script: string, args: Record<string, unknown>): 
       try {
         resolve(JSON.parse(line) as WorkerResult);
       } catch {
-        reject(new Error(`${script} printed no result: ${out.slice(-500)}`));
+        reject(new Error(`${basename(script)} (${String(args.scenario)}) printed no result`));
       }
     });
   });
-}
-
-/** Called by a worker as its last act: prints the result with this process's peak RSS. */
-export function report(result: Omit<WorkerResult, "peakRssBytes">): void {
-  process.stdout.write(
-    `${JSON.stringify({ ...result, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
-  );
 }

@@ -1,0 +1,146 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { getSession, verifyCsrfToken } from "../sessions.ts";
+import { getUser, type User } from "../users.ts";
+import type { BrokerContext } from "./context.ts";
+import { HttpError } from "./httpError.ts";
+import { clearSessionCookie, SESSION_COOKIE } from "./sessionCookie.ts";
+
+export interface AuthContext {
+  user: User;
+  via: "api_key" | "session";
+  /** The API key's id (never the key) when authenticated by key. */
+  apiKeyId: string | undefined;
+  /** The session cookie's value when authenticated by session, for logout and the CSRF token. */
+  sessionToken: string | undefined;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    auth: AuthContext | undefined;
+  }
+}
+
+const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * The onRequest hook of every /api/v1 route (before the body is read): `Authorization: Bearer <API key>` or the session cookie.
+ *
+ * Bearer requests need no CSRF protection: a browser never attaches an Authorization header on its own, and a
+ * cross-site page could only send one through CORS, which the broker does not allow. Cookie requests that change
+ * something must come from the broker's own origin (Sec-Fetch-Site and Origin, when the browser sends them) and
+ * carry the session's CSRF token in X-CSRF-Token; SameSite=Lax on the cookie is a third layer.
+ */
+export function authenticator(ctx: BrokerContext) {
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const address = request.ip;
+    const header = request.headers.authorization;
+    if (header !== undefined) {
+      refuseIfLimited(ctx, address);
+      const presented = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+      const verified = presented === undefined ? undefined : await ctx.apiKeys.verify(presented);
+      if (verified === undefined) {
+        failed(ctx, address, "api_key");
+        throw new HttpError(
+          401,
+          "unauthorized",
+          "The API key is missing, malformed, unknown or revoked. Send `Authorization: Bearer fry_…` with a key " +
+            "from `ferry keys create`.",
+        );
+      }
+      request.auth = {
+        user: verified.user,
+        via: "api_key",
+        apiKeyId: verified.apiKey.id,
+        sessionToken: undefined,
+      };
+      return;
+    }
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (cookie !== undefined && cookie !== "") {
+      refuseIfLimited(ctx, address);
+      const session = await getSession(ctx.db, cookie);
+      const user = session === undefined ? undefined : await getUser(ctx.db, session.userId);
+      if (user === undefined) {
+        failed(ctx, address, "session");
+        clearSessionCookie(reply, ctx.config);
+        throw new HttpError(
+          401,
+          "unauthorized",
+          "Your Ferry session has ended or is not valid. Open a new login link (an admin creates one, or `ferry dev` prints one).",
+        );
+      }
+      if (STATE_CHANGING.has(request.method)) checkCsrf(request, cookie, ctx.publicOrigin);
+      request.auth = { user, via: "session", apiKeyId: undefined, sessionToken: cookie };
+      return;
+    }
+    throw new HttpError(
+      401,
+      "unauthorized",
+      "Sign in first: send `Authorization: Bearer <API key>` (create one with `ferry keys create`), or open a login link in this browser.",
+    );
+  }
+
+  async function authenticateAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    await authenticate(request, reply);
+    if (!request.auth?.user.isAdmin) {
+      throw new HttpError(
+        403,
+        "forbidden",
+        "This needs an admin user's API key; ask an admin of this Ferry broker.",
+      );
+    }
+  }
+
+  return { authenticate, authenticateAdmin };
+}
+
+export function requireAuth(request: FastifyRequest): AuthContext {
+  if (request.auth === undefined) throw new Error("route reached without authentication");
+  return request.auth;
+}
+
+function checkCsrf(request: FastifyRequest, sessionToken: string, publicOrigin: string): void {
+  const site = request.headers["sec-fetch-site"];
+  if (site !== undefined && site !== "same-origin" && site !== "none") {
+    throw new HttpError(
+      403,
+      "csrf_failed",
+      "Refused a cross-site request made with your Ferry session cookie.",
+    );
+  }
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== publicOrigin) {
+    throw new HttpError(
+      403,
+      "csrf_failed",
+      `Refused a request from origin ${origin.slice(0, 100)}: only pages served by this broker (${publicOrigin}) may make changes with your session.`,
+    );
+  }
+  const presented = request.headers["x-csrf-token"];
+  if (typeof presented !== "string" || !verifyCsrfToken(sessionToken, presented)) {
+    throw new HttpError(
+      403,
+      "csrf_failed",
+      "This change needs the X-CSRF-Token header of your session (the page gets it from GET /api/v1/session); reload the page and try again.",
+    );
+  }
+}
+
+export function refuseIfLimited(ctx: BrokerContext, address: string): void {
+  const wait = ctx.limiter.retryAfterSeconds(address);
+  if (wait > 0) {
+    ctx.metrics.rateLimited.inc();
+    throw new HttpError(
+      429,
+      "rate_limited",
+      `Too many failed sign-in attempts from your address; try again in ${wait} s.`,
+      { "retry-after": String(wait) },
+    );
+  }
+}
+
+/** A failed credential: counted against the address and in the metrics. */
+export function failed(ctx: BrokerContext, address: string, kind: string): void {
+  ctx.limiter.fail(address);
+  ctx.metrics.authFailures.inc({ kind });
+}

@@ -1,0 +1,69 @@
+import fastifyCookie from "@fastify/cookie";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { BrokerContext } from "./context.ts";
+import { installErrorHandling } from "./errorHandler.ts";
+import { adminRoutes } from "./routes/adminRoutes.ts";
+import { callbackRoute } from "./routes/callbackRoute.ts";
+import { integrationRoutes } from "./routes/integrationRoutes.ts";
+import { opsRoutes } from "./routes/opsRoutes.ts";
+import { sessionRoutes } from "./routes/sessionRoutes.ts";
+import { webRoutes } from "./routes/webRoutes.ts";
+
+/** Every request body the API takes is a few fields of JSON; anything bigger is refused before it is read. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+export interface AppOptions {
+  logger: Logger;
+  /** Trust X-Forwarded-For from a reverse proxy for client addresses (rate limiting, logs). Off by default. */
+  trustProxy: boolean;
+}
+
+export async function buildApp(ctx: BrokerContext, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: options.trustProxy,
+    return503OnClosing: true,
+    ajv: {
+      // Fastify's defaults silently drop unknown fields and coerce types; the API refuses both instead, so a typo
+      // in a field name is an error rather than a quietly ignored setting.
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false },
+    },
+  }) as unknown as FastifyInstance;
+
+  // JSON only. Fastify also parses text/plain by default, which no route here wants.
+  app.removeAllContentTypeParsers();
+  const json = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    // Many clients send `Content-Type: application/json` with no body on a POST; that means "no fields".
+    if (body === "" || (typeof body === "string" && body.trim() === "")) {
+      done(null, {});
+      return;
+    }
+    json(request, body as string, done);
+  });
+
+  // A POST without a body means "no fields", the same as `{}`, so it passes the routes' body schemas.
+  app.addHook("preValidation", async (request) => {
+    if (request.body === undefined || request.body === null) request.body = {};
+  });
+  await app.register(fastifyCookie);
+  installErrorHandling(app);
+  app.decorateRequest("auth", undefined);
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-content-type-options", "nosniff");
+    reply.header("referrer-policy", "no-referrer");
+    reply.header("x-frame-options", "DENY");
+    // API answers carry tokens and per-user state: never to be kept by a browser or proxy cache.
+    if (request.url.startsWith("/api/")) reply.header("cache-control", "no-store");
+  });
+
+  await app.register(opsRoutes(ctx));
+  await app.register(sessionRoutes(ctx));
+  await app.register(integrationRoutes(ctx));
+  await app.register(callbackRoute(ctx));
+  await app.register(adminRoutes(ctx));
+  await app.register(webRoutes(ctx));
+  return app;
+}

@@ -1,0 +1,54 @@
+import type { FastifyReply } from "fastify";
+
+// The few server-rendered HTML pages (OAuth results, login-link errors, the placeholder home page). Every value is
+// escaped, the pages load nothing from anywhere, and the CSP says so.
+
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+export interface Page {
+  title: string;
+  heading: string;
+  /** Paragraphs of plain text; escaped here. */
+  paragraphs: readonly string[];
+  tone?: "ok" | "error" | "neutral";
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function renderPage(page: Page): string {
+  const colour = page.tone === "ok" ? "#1a7f37" : page.tone === "error" ? "#cf222e" : "#57606a";
+  const body = page.paragraphs
+    .map((p) => `<p>${escapeHtml(p).replace(/`([^`]+)`/g, "<code>$1</code>")}</p>`)
+    .join("\n");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(page.title)} · Ferry</title>
+<style>
+  :root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
+  main { max-width: 40rem; margin: 4rem auto; padding: 0 1.25rem; }
+  h1 { font-size: 1.5rem; color: ${colour}; }
+  code { font-size: 0.95em; padding: 0.1em 0.3em; border-radius: 4px; background: rgba(127,127,127,0.15); }
+</style>
+</head>
+<body><main>
+<h1>${escapeHtml(page.heading)}</h1>
+${body}
+</main></body>
+</html>
+`;
+}
+
+export function sendPage(reply: FastifyReply, status: number, page: Page): FastifyReply {
+  return reply
+    .code(status)
+    .header("content-type", "text/html; charset=utf-8")
+    .header("content-security-policy", CSP)
+    .header("cache-control", "no-store")
+    .send(renderPage(page));
+}

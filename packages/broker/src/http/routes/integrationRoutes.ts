@@ -1,0 +1,162 @@
+import type { FastifyInstance } from "fastify";
+import { NotConfiguredError, ONEDRIVE_SCOPES } from "../../onedrive/microsoftIdentity.ts";
+import { classifyProviderError } from "../../onedrive/providerError.ts";
+import type { ConnectionRow } from "../../schema.ts";
+import { authenticator, requireAuth } from "../authenticate.ts";
+import type { BrokerContext } from "../context.ts";
+import { HttpError } from "../httpError.ts";
+import { iso } from "../isoTime.ts";
+
+/** Microsoft has no endpoint through which an app can revoke its own grant; the user removes it here. */
+export const REMOVE_ACCESS = {
+  personal:
+    "Personal Microsoft accounts: account.microsoft.com → Privacy → Apps and services (https://account.live.com/consent/Manage), then remove Ferry.",
+  workOrSchool:
+    "Work or school accounts: https://myapps.microsoft.com → Ferry → Manage your application → Revoke permissions.",
+} as const;
+
+const EMPTY_BODY = { type: "object", additionalProperties: false, properties: {} } as const;
+/** `staleExpiresAt`: the expiry of a token Graph refused, so the broker replaces it (see TokenMinter.mint). */
+const TOKEN_BODY = {
+  type: "object",
+  additionalProperties: false,
+  properties: { staleExpiresAt: { type: "string", format: "date-time" } },
+} as const;
+
+export function integrationRoutes(ctx: BrokerContext) {
+  const { authenticate } = authenticator(ctx);
+  return async (app: FastifyInstance) => {
+    app.get("/api/v1/integrations", { onRequest: authenticate }, async (request) => {
+      const { user } = requireAuth(request);
+      const row = await ctx.connections.byUser(user.id);
+      const device = await ctx.device.latest(user.id);
+      return {
+        integrations: [
+          {
+            provider: "onedrive",
+            ...describeConnection(row),
+            requestedScopes: [...ONEDRIVE_SCOPES],
+            deviceFlow:
+              device === undefined
+                ? null
+                : { status: device.status, expiresAt: iso(device.expiresAt), detail: device.detail },
+          },
+        ],
+      };
+    });
+
+    app.post(
+      "/api/v1/integrations/onedrive/connect",
+      {
+        onRequest: authenticate,
+        schema: {
+          body: {
+            type: "object",
+            additionalProperties: false,
+            properties: { loginHint: { type: "string", minLength: 1, maxLength: 256 } },
+          },
+        },
+      },
+      async (request) => {
+        const auth = requireAuth(request);
+        const body = (request.body ?? {}) as { loginHint?: string };
+        const started = await ctx.authorization.start(auth.user.id, {
+          // A flow started from the page goes back to the page; one started with an API key (the CLI) ends on a
+          // plain "you can close this tab" page.
+          returnToPage: auth.via === "session",
+          loginHint: body.loginHint,
+        });
+        return { authorizationUrl: started.authorizationUrl, expiresAt: iso(started.expiresAt) };
+      },
+    );
+
+    app.post(
+      "/api/v1/integrations/onedrive/device",
+      { onRequest: authenticate, schema: { body: EMPTY_BODY } },
+      async (request) => {
+        const { user } = requireAuth(request);
+        let started: Awaited<ReturnType<typeof ctx.device.start>>;
+        try {
+          started = await ctx.device.start(user.id);
+        } catch (error) {
+          if (error instanceof NotConfiguredError) throw error;
+          const failure = classifyProviderError(error);
+          throw new HttpError(
+            502,
+            "provider_error",
+            `Microsoft did not start the device sign-in (${failure.detail}); nothing was stored. Try again shortly.`,
+          );
+        }
+        return {
+          userCode: started.userCode,
+          verificationUri: started.verificationUri,
+          expiresAt: iso(started.expiresAt),
+          interval: started.intervalSeconds,
+          message:
+            started.message ?? `Open ${started.verificationUri} and enter the code ${started.userCode}.`,
+        };
+      },
+    );
+
+    app.get("/api/v1/integrations/onedrive/device", { onRequest: authenticate }, async (request) => {
+      const { user } = requireAuth(request);
+      const latest = await ctx.device.latest(user.id);
+      if (latest === undefined) return { status: "none", expiresAt: null, detail: null };
+      return { status: latest.status, expiresAt: iso(latest.expiresAt), detail: latest.detail };
+    });
+
+    app.post(
+      "/api/v1/integrations/onedrive/token",
+      { onRequest: authenticate, schema: { body: TOKEN_BODY } },
+      async (request) => {
+        const { user } = requireAuth(request);
+        const stale = (request.body as { staleExpiresAt?: string } | undefined)?.staleExpiresAt;
+        const token = await ctx.minter.mint(user.id, stale === undefined ? undefined : Date.parse(stale));
+        return {
+          accessToken: token.accessToken,
+          expiresAt: iso(token.expiresAt),
+          scope: token.scope,
+          account: token.account,
+        };
+      },
+    );
+
+    app.delete("/api/v1/integrations/onedrive", { onRequest: authenticate }, async (request) => {
+      const { user } = requireAuth(request);
+      const removed = await ctx.connections.delete(user.id);
+      ctx.minter.forget(user.id);
+      request.log.info({ userId: user.id, wasConnected: removed !== undefined }, "OneDrive disconnected");
+      return {
+        disconnected: removed !== undefined,
+        message:
+          (removed === undefined
+            ? "OneDrive was not connected; nothing was stored. "
+            : `Disconnected ${removed.account_email ?? "OneDrive"}: every token Ferry stored for it is deleted. `) +
+          "Your files in OneDrive are untouched. Microsoft has no way for an app to revoke its own access, so to remove " +
+          "Ferry from your Microsoft account as well, do it there.",
+        removeAccess: REMOVE_ACCESS,
+      };
+    });
+  };
+}
+
+function describeConnection(row: ConnectionRow | undefined) {
+  if (row === undefined) {
+    return {
+      status: "disconnected",
+      account: null,
+      scopes: [],
+      connectedAt: null,
+      lastRefreshAt: null,
+      lastError: null,
+    };
+  }
+  return {
+    status: row.status,
+    account: { email: row.account_email, name: row.account_name },
+    scopes: row.scopes.split(/\s+/).filter((s) => s !== ""),
+    connectedAt: iso(row.connected_at),
+    lastRefreshAt: row.last_refresh_at === null ? null : iso(row.last_refresh_at),
+    lastError: row.last_error,
+  };
+}

@@ -1,0 +1,314 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { FastifyBaseLogger } from "fastify";
+import { recordAudit } from "../audit.ts";
+import {
+  type ConnectionLease,
+  ConnectionNotFoundError,
+  LeaseLostError,
+  LockTimeoutError,
+  withConnectionLock,
+} from "../connectionLock.ts";
+import type { FerryDb } from "../db.ts";
+import { type HttpError, needsReconnect, notConnected, refreshUnavailable } from "../http/httpError.ts";
+import type { BrokerMetrics } from "../metrics.ts";
+import type { ConnectionRow } from "../schema.ts";
+import type { AccessTokenCache, MintedToken } from "./accessTokenCache.ts";
+import type { ConnectionStore } from "./connections.ts";
+import type { IssuedTokens, MicrosoftIdentity } from "./microsoftIdentity.ts";
+import { aadstsCode, classifyProviderError, type ProviderError } from "./providerError.ts";
+
+/** A cached access token is handed out only while it has more than this left, so callers get time to use it. */
+export const MIN_VALIDITY_MS = 5 * 60_000;
+/** When a refresh fails transiently, a token with at least this much life left is still better than an error. */
+const DEGRADED_MIN_VALIDITY_MS = 60_000;
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+export interface RefreshRetryPolicy {
+  /** Attempts per refresh, the first included. */
+  attempts: number;
+  baseDelayMs: number;
+  /** A Retry-After longer than this is not waited out while a caller waits: it goes back to the caller. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RefreshRetryPolicy = { attempts: 3, baseDelayMs: 250, maxDelayMs: 5_000 };
+
+type Trigger = "mint" | "keepalive";
+
+/**
+ * Mints Graph access tokens: the stored one while it has more than 5 minutes left, otherwise a refresh.
+ *
+ * Exactly one refresh per connection is in flight anywhere: in this process concurrent mints share one promise,
+ * and across processes and instances the refresh runs under the connection's lease (withConnectionLock), which
+ * re-reads the row after it is granted, so a waiter whose predecessor just refreshed takes that result instead of
+ * refreshing again. The rotated refresh token is written (fenced by the lease) before any caller sees the new
+ * access token, so a crash after Microsoft answered can at worst lose the newest refresh token while the previous
+ * one, which Microsoft keeps valid, stays stored.
+ */
+export class TokenMinter {
+  readonly #inFlight = new Map<string, Promise<MintedToken>>();
+
+  constructor(
+    private readonly deps: {
+      db: FerryDb;
+      store: ConnectionStore;
+      identity: MicrosoftIdentity;
+      cache: AccessTokenCache;
+      metrics: BrokerMetrics;
+      logger: FastifyBaseLogger;
+      leaseMs: number;
+      lockWaitMs: number;
+      retry: RefreshRetryPolicy;
+    },
+  ) {}
+
+  /**
+   * A Graph token for the user's connection. `staleExpiresAt` names a token Graph refused (a 401
+   * before its expiry: revoked at Microsoft, or expired early): that token is not handed out
+   * again, but if another caller already replaced it, the replacement is returned without a
+   * second refresh.
+   */
+  async mint(userId: string, staleExpiresAt?: number): Promise<MintedToken> {
+    const { cache, metrics, store } = this.deps;
+    const started = performance.now();
+    try {
+      const cached = cache.get(userId, Date.now(), MIN_VALIDITY_MS);
+      if (cached !== undefined && cached.expiresAt !== staleExpiresAt) {
+        metrics.cacheHits.inc();
+        metrics.mints.inc({ result: "ok" });
+        metrics.mintDuration.observe({ source: "cache" }, (performance.now() - started) / 1000);
+        return cached;
+      }
+      const row = await store.byUser(userId);
+      if (row === undefined) throw notConnected();
+      if (row.status === "needs_reconnect") throw needsReconnect(row.last_error);
+      if (isFresh(row, MIN_VALIDITY_MS) && row.access_expires_at !== staleExpiresAt) {
+        const token = this.#mintedFrom(row);
+        cache.set(userId, token, Date.now());
+        metrics.cacheHits.inc();
+        metrics.mints.inc({ result: "ok" });
+        metrics.mintDuration.observe({ source: "cache" }, (performance.now() - started) / 1000);
+        return token;
+      }
+      const token = await this.#refreshShared(row, staleExpiresAt);
+      metrics.mints.inc({ result: "ok" });
+      metrics.mintDuration.observe({ source: "refresh" }, (performance.now() - started) / 1000);
+      return token;
+    } catch (error) {
+      metrics.mints.inc({ result: resultOf(error) });
+      throw error;
+    }
+  }
+
+  /**
+   * The keep-alive's refresh: renews a connection whose last refresh is older than `idleBefore`, so its refresh
+   * token never lapses from inactivity (Microsoft's 90 days, AADSTS700082). False when another caller refreshed it
+   * meanwhile. Failures are recorded on the connection exactly as a mint's would be.
+   */
+  async keepAlive(connection: Pick<ConnectionRow, "id" | "user_id">, idleBefore: number): Promise<boolean> {
+    const result = await this.#locked(connection.id, connection.user_id, "keepalive", idleBefore);
+    return result !== undefined;
+  }
+
+  /** Drops this process's cached token of a user, after a change this process made. */
+  forget(userId: string): void {
+    this.deps.cache.forget(userId);
+  }
+
+  #refreshShared(row: ConnectionRow, staleExpiresAt?: number): Promise<MintedToken> {
+    let pending = this.#inFlight.get(row.id);
+    if (pending === undefined) {
+      pending = this.#locked(row.id, row.user_id, "mint", 0, staleExpiresAt)
+        .then((token) => {
+          // Only a keepalive call returns undefined.
+          if (token === undefined) throw new Error("unreachable: a mint refresh produced no token");
+          return token;
+        })
+        .finally(() => this.#inFlight.delete(row.id));
+      this.#inFlight.set(row.id, pending);
+    }
+    return pending;
+  }
+
+  async #locked(
+    connectionId: string,
+    userId: string,
+    trigger: Trigger,
+    idleBefore: number,
+    staleExpiresAt?: number,
+  ): Promise<MintedToken | undefined> {
+    const { db, leaseMs, lockWaitMs } = this.deps;
+    try {
+      return await withConnectionLock(
+        db,
+        connectionId,
+        (lease) => this.#refreshLeased(lease, trigger, idleBefore, staleExpiresAt),
+        {
+          leaseMs,
+          waitTimeoutMs: lockWaitMs,
+        },
+      );
+    } catch (error) {
+      if (error instanceof ConnectionNotFoundError) throw notConnected();
+      if (error instanceof LockTimeoutError) {
+        throw refreshUnavailable(
+          DEFAULT_RETRY_AFTER_SECONDS,
+          "another refresh of this connection is taking long",
+        );
+      }
+      if (error instanceof LeaseLostError) {
+        this.deps.cache.forget(userId);
+        throw refreshUnavailable(1, "the connection changed while it was being refreshed");
+      }
+      throw error;
+    }
+  }
+
+  async #refreshLeased(
+    lease: ConnectionLease,
+    trigger: Trigger,
+    idleBefore: number,
+    staleExpiresAt?: number,
+  ): Promise<MintedToken | undefined> {
+    const { store, cache, metrics } = this.deps;
+    const row = lease.connection;
+    if (row.status === "needs_reconnect") throw needsReconnect(row.last_error);
+    if (trigger === "mint" && isFresh(row, MIN_VALIDITY_MS) && row.access_expires_at !== staleExpiresAt) {
+      // The previous lease holder (here or in another instance) refreshed it: take its result.
+      const token = this.#mintedFrom(row);
+      cache.set(row.user_id, token, Date.now());
+      return token;
+    }
+    if (trigger === "keepalive" && row.last_refresh_at !== null && row.last_refresh_at >= idleBefore) {
+      return undefined;
+    }
+    const refreshToken = store.refreshToken(row);
+    if (refreshToken === undefined) {
+      await lease.update({
+        status: "needs_reconnect",
+        last_error: "no refresh token is stored for this connection",
+      });
+      throw needsReconnect("no refresh token is stored for this connection");
+    }
+
+    let tokens: IssuedTokens;
+    const started = performance.now();
+    try {
+      tokens = await this.#redeem(refreshToken);
+    } catch (error) {
+      return this.#onRefreshFailure(lease, error as ProviderError, trigger);
+    } finally {
+      metrics.refreshDuration.observe((performance.now() - started) / 1000);
+    }
+    const now = Date.now();
+    const updated = await lease.update({
+      // Microsoft rotates the refresh token on every redemption; if it ever sends none, the old one stays good.
+      ...store.sealTokens(row.id, {
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken ?? refreshToken,
+      }),
+      access_expires_at: now + tokens.expiresInSeconds * 1000,
+      scopes: tokens.scope,
+      last_refresh_at: now,
+      last_error: null,
+      refresh_failures: 0,
+    });
+    metrics.refreshes.inc({ trigger });
+    const token = toMinted(updated, tokens.accessToken);
+    cache.set(row.user_id, token, now);
+    return token;
+  }
+
+  async #onRefreshFailure(
+    lease: ConnectionLease,
+    failure: ProviderError,
+    trigger: Trigger,
+  ): Promise<never | MintedToken> {
+    const { db, cache, logger } = this.deps;
+    const row = lease.connection;
+    cache.forget(row.user_id);
+    if (failure.kind === "invalid_grant") {
+      // Terminal: the dead refresh token is dropped and Microsoft is not asked again until the user reconnects.
+      await lease.update({
+        status: "needs_reconnect",
+        refresh_token_enc: null,
+        access_token_enc: null,
+        access_expires_at: null,
+        last_error: failure.detail,
+        refresh_failures: row.refresh_failures + 1,
+      });
+      await recordAudit(db, {
+        userId: row.user_id,
+        action: "connection.needs_reconnect",
+        detail: { provider: "onedrive", reason: aadstsCode(failure.detail) ?? failure.reason },
+      });
+      logger.warn(
+        {
+          userId: row.user_id,
+          connectionId: row.id,
+          reason: failure.reason,
+          aadsts: aadstsCode(failure.detail),
+        },
+        "OneDrive refresh token rejected; the connection needs reconnecting",
+      );
+      throw needsReconnect(failure.detail);
+    }
+    await lease.update({ last_error: failure.detail, refresh_failures: row.refresh_failures + 1 });
+    logger.warn(
+      { userId: row.user_id, connectionId: row.id, reason: failure.reason, trigger },
+      "OneDrive token refresh failed",
+    );
+    if (trigger === "mint" && isFresh(row, DEGRADED_MIN_VALIDITY_MS)) return this.#mintedFrom(row);
+    throw refreshUnavailable(failure.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS, failure.detail);
+  }
+
+  /** Redeems the refresh token, retrying transient failures with exponential backoff and jitter. */
+  async #redeem(refreshToken: string): Promise<IssuedTokens> {
+    const { identity, retry } = this.deps;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await identity.refresh(refreshToken);
+      } catch (error) {
+        const failure = classifyProviderError(error);
+        // Every failed attempt counts, retried ones too: a flaky token endpoint shows in the metrics.
+        this.deps.metrics.refreshFailures.inc({ reason: failure.reason });
+        if (failure.kind !== "transient" || attempt >= retry.attempts) throw failure;
+        const backoff = retry.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+        const wait = failure.retryAfterSeconds !== undefined ? failure.retryAfterSeconds * 1000 : backoff;
+        if (wait > retry.maxDelayMs) throw failure;
+        await sleep(wait);
+      }
+    }
+  }
+
+  #mintedFrom(row: ConnectionRow): MintedToken {
+    const accessToken = this.deps.store.accessToken(row);
+    if (accessToken === undefined) throw notConnected();
+    return toMinted(row, accessToken);
+  }
+}
+
+function isFresh(row: ConnectionRow, minValidityMs: number): boolean {
+  return (
+    row.status === "connected" &&
+    row.access_token_enc !== null &&
+    row.access_expires_at !== null &&
+    row.access_expires_at - Date.now() > minValidityMs
+  );
+}
+
+function toMinted(row: ConnectionRow, accessToken: string): MintedToken {
+  return {
+    accessToken,
+    expiresAt: row.access_expires_at ?? Date.now(),
+    scope: row.scopes,
+    account: { email: row.account_email, name: row.account_name },
+  };
+}
+
+function resultOf(error: unknown): string {
+  const code = (error as Partial<HttpError>).code;
+  if (code === "not_connected" || code === "needs_reconnect") return code;
+  if (code === "refresh_unavailable") return "unavailable";
+  return "error";
+}

@@ -1,0 +1,331 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { createLoginLink, createUser, MasterKey, SESSION_COOKIE, startBroker } from "../src/index.ts";
+import { DIALECTS } from "./helpers.ts";
+import {
+  brokerConfig,
+  connectOneDrive,
+  createTestUser,
+  mint,
+  PUBLIC_URL,
+  signIn,
+  useBroker,
+  useEmulator,
+} from "./support/brokerHarness.ts";
+
+const emulator = useEmulator();
+
+for (const dialect of DIALECTS) {
+  describe(`API keys and web sessions on ${dialect}`, () => {
+    const b = useBroker(dialect, emulator);
+
+    it("/api/v1 needs a valid API key or session, and /me says whose it is", async () => {
+      const ada = await createTestUser(b, "ada");
+      const none = await b.inject({ method: "GET", url: "/api/v1/integrations" });
+      expect(none.statusCode).toBe(401);
+      expect(none.json().error.code).toBe("unauthorized");
+      for (const authorization of [
+        "Bearer nope",
+        `Bearer ${ada.key.slice(0, -1)}x`,
+        `Basic ${ada.key}`,
+        `Bearer fry_0000000000000000_${"a".repeat(43)}`,
+      ]) {
+        const res = await b.inject({ method: "GET", url: "/api/v1/me", headers: { authorization } });
+        expect(res.statusCode).toBe(401);
+        expect(res.body).not.toContain(ada.key);
+      }
+      const me = await b.inject({ method: "GET", url: "/api/v1/me", headers: ada.bearer });
+      expect(me.json()).toEqual({
+        user: { id: ada.user.id, name: "ada", isAdmin: false },
+        via: "api_key",
+        keyId: ada.keyId,
+      });
+      expect(me.headers["cache-control"]).toBe("no-store");
+    });
+
+    it("a login link signs a browser in once, with an HttpOnly SameSite=Lax cookie, and logout ends it", async () => {
+      const ada = await createTestUser(b, "ada");
+      const link = await createLoginLink(b.database.db, { userId: ada.user.id });
+      const login = await b.inject({ method: "GET", url: `/login?token=${link.token}` });
+      expect(login.statusCode).toBe(303);
+      expect(login.headers.location).toBe("/");
+      const cookie = login.cookies.find((c) => c.name === SESSION_COOKIE)!;
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
+      expect(cookie.secure).toBeUndefined();
+      const again = await b.inject({ method: "GET", url: `/login/${link.token}` });
+      expect(again.statusCode).toBe(400);
+      expect(again.body).toContain("already used");
+
+      const headers = { cookie: `${SESSION_COOKIE}=${cookie.value}` };
+      const session = (await b.inject({ method: "GET", url: "/api/v1/session", headers })).json();
+      expect(session.user.name).toBe("ada");
+      expect(session.via).toBe("session");
+      expect(session.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const me = (await b.inject({ method: "GET", url: "/api/v1/me", headers })).json();
+      expect(me).toMatchObject({ via: "session", keyId: null });
+
+      const logout = await b.inject({
+        method: "POST",
+        url: "/api/v1/logout",
+        headers: { ...headers, "x-csrf-token": session.csrfToken },
+      });
+      expect(logout.statusCode).toBe(204);
+      expect((await b.inject({ method: "GET", url: "/api/v1/session", headers })).statusCode).toBe(401);
+      // An API key has no CSRF token to hand out.
+      expect(
+        (await b.inject({ method: "GET", url: "/api/v1/session", headers: ada.bearer })).json().csrfToken,
+      ).toBeNull();
+    });
+
+    it("state-changing requests with the session cookie need the CSRF token and the broker's own origin", async () => {
+      const ada = await createTestUser(b, "ada");
+      await connectOneDrive(b, ada);
+      const session = await signIn(b, ada.user);
+      const statesBefore = await b.database.db.kysely.selectFrom("oauth_states").selectAll().execute();
+      const attempts: [string, Record<string, string>][] = [
+        ["no CSRF header", { cookie: session.cookie }],
+        ["a wrong CSRF token", { cookie: session.cookie, "x-csrf-token": "x".repeat(43) }],
+        ["a cross-site Origin", { ...session.headers, origin: "https://evil.example" }],
+        ["Sec-Fetch-Site: cross-site", { ...session.headers, "sec-fetch-site": "cross-site" }],
+        ["Sec-Fetch-Site: same-site", { ...session.headers, "sec-fetch-site": "same-site" }],
+        ["Origin: null", { ...session.headers, origin: "null" }],
+      ];
+      for (const [what, headers] of attempts) {
+        for (const [method, url] of [
+          ["DELETE", "/api/v1/integrations/onedrive"],
+          ["POST", "/api/v1/integrations/onedrive/connect"],
+          ["POST", "/api/v1/integrations/onedrive/token"],
+          ["POST", "/api/v1/integrations/onedrive/device"],
+          ["POST", "/api/v1/logout"],
+        ] as const) {
+          const res = await b.inject({ method, url, headers });
+          expect(res.statusCode, `${method} ${url} with ${what}`).toBe(403);
+          expect(res.json().error.code).toBe("csrf_failed");
+        }
+      }
+      // Nothing happened: still connected, no flow started, still signed in.
+      expect((await mint(b, ada)).statusCode).toBe(200);
+      expect(await b.database.db.kysely.selectFrom("oauth_states").selectAll().execute()).toEqual(
+        statesBefore,
+      );
+      // Reads need no CSRF token; the page's real requests pass.
+      expect(
+        (await b.inject({ method: "GET", url: "/api/v1/integrations", headers: { cookie: session.cookie } }))
+          .statusCode,
+      ).toBe(200);
+      const token = await b.inject({
+        method: "POST",
+        url: "/api/v1/integrations/onedrive/token",
+        headers: session.headers,
+      });
+      expect(token.statusCode).toBe(200);
+      const disconnect = await b.inject({
+        method: "DELETE",
+        url: "/api/v1/integrations/onedrive",
+        headers: session.headers,
+      });
+      expect(disconnect.statusCode).toBe(200);
+    });
+
+    it("requests with an API key need no CSRF token, even from a browser", async () => {
+      const ada = await createTestUser(b, "ada");
+      const res = await b.inject({
+        method: "POST",
+        url: "/api/v1/integrations/onedrive/connect",
+        headers: { ...ada.bearer, origin: "https://elsewhere.example" },
+      });
+      expect(res.statusCode).toBe(200);
+    });
+
+    it("an expired or unknown session cookie is refused and cleared", async () => {
+      const res = await b.inject({
+        method: "GET",
+        url: "/api/v1/integrations",
+        headers: { cookie: `${SESSION_COOKIE}=${"a".repeat(43)}` },
+      });
+      expect(res.statusCode).toBe(401);
+      expect(res.cookies.find((c) => c.name === SESSION_COOKIE)?.value).toBe("");
+    });
+  });
+
+  describe(`rate limiting failed attempts on ${dialect}`, () => {
+    const b = useBroker(dialect, emulator, { rateLimit: { burst: 5, refillPerSecond: 0.5 } });
+
+    it("answers 429 with Retry-After once an address has failed too often, for keys and login links alike", async () => {
+      const ada = await createTestUser(b, "ada");
+      for (let i = 0; i < 5; i++) {
+        const res = await b.inject({
+          method: "GET",
+          url: "/api/v1/me",
+          headers: { authorization: `Bearer fry_guess${i}` },
+        });
+        expect(res.statusCode).toBe(401);
+      }
+      const limited = await b.inject({
+        method: "GET",
+        url: "/api/v1/me",
+        headers: { authorization: "Bearer fry_guess" },
+      });
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json().error.code).toBe("rate_limited");
+      expect(Number(limited.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+      // While limited, even a right key from that address is not checked: guesses get no answer at all.
+      expect((await b.inject({ method: "GET", url: "/api/v1/me", headers: ada.bearer })).statusCode).toBe(
+        429,
+      );
+      expect((await b.inject({ method: "GET", url: `/login/${"a".repeat(43)}` })).statusCode).toBe(429);
+      // Another address is not affected.
+      const elsewhere = await b.inject({
+        method: "GET",
+        url: "/api/v1/me",
+        headers: ada.bearer,
+        remoteAddress: "127.0.0.9",
+      });
+      expect(elsewhere.statusCode).toBe(200);
+      const metrics = (await b.inject({ method: "GET", url: "/metrics" })).body;
+      expect(metrics).toMatch(/ferry_broker_rate_limited_total [1-9]/);
+      expect(metrics).toMatch(/ferry_broker_auth_failures_total\{kind="api_key"\} 5/);
+    });
+
+    it("login-link guesses count too", async () => {
+      for (let i = 0; i < 5; i++) {
+        expect((await b.inject({ method: "GET", url: `/login/${"b".repeat(42)}${i}` })).statusCode).toBe(400);
+      }
+      expect((await b.inject({ method: "GET", url: `/login/${"c".repeat(43)}` })).statusCode).toBe(429);
+    });
+  });
+
+  describe(`the admin API on ${dialect}`, () => {
+    const b = useBroker(dialect, emulator);
+
+    it("lets an admin's key create users, keys and login links, and revoke keys", async () => {
+      const root = await createTestUser(b, "root", true);
+      const created = await b.inject({
+        method: "POST",
+        url: "/api/v1/admin/users",
+        headers: root.bearer,
+        payload: { name: "bob" },
+      });
+      expect(created.statusCode).toBe(201);
+      expect(created.json().user).toMatchObject({ name: "bob", isAdmin: false });
+      const duplicate = await b.inject({
+        method: "POST",
+        url: "/api/v1/admin/users",
+        headers: root.bearer,
+        payload: { name: "bob" },
+      });
+      expect(duplicate.statusCode).toBe(409);
+      const badName = await b.inject({
+        method: "POST",
+        url: "/api/v1/admin/users",
+        headers: root.bearer,
+        payload: { name: "no spaces" },
+      });
+      expect(badName.statusCode).toBe(400);
+
+      const key = await b.inject({
+        method: "POST",
+        url: "/api/v1/admin/users/bob/keys",
+        headers: root.bearer,
+        payload: { name: "laptop" },
+      });
+      expect(key.statusCode).toBe(201);
+      const { token, key: info } = key.json();
+      expect(token).toMatch(/^fry_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+      const me = await b.inject({
+        method: "GET",
+        url: "/api/v1/me",
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(me.json().user.name).toBe("bob");
+
+      const list = await b.inject({
+        method: "GET",
+        url: "/api/v1/admin/users/bob/keys",
+        headers: root.bearer,
+      });
+      expect(list.json().keys).toEqual([
+        expect.objectContaining({ id: info.id, name: "laptop", revokedAt: null }),
+      ]);
+      expect(list.body).not.toContain(token.slice(-43));
+
+      const revoke = await b.inject({
+        method: "DELETE",
+        url: `/api/v1/admin/users/bob/keys/${info.id}`,
+        headers: root.bearer,
+      });
+      expect(revoke.statusCode).toBe(204);
+      expect(
+        (await b.inject({ method: "GET", url: "/api/v1/me", headers: { authorization: `Bearer ${token}` } }))
+          .statusCode,
+      ).toBe(401);
+      expect(
+        (
+          await b.inject({
+            method: "DELETE",
+            url: `/api/v1/admin/users/bob/keys/${info.id}`,
+            headers: root.bearer,
+          })
+        ).statusCode,
+      ).toBe(404);
+
+      const link = await b.inject({
+        method: "POST",
+        url: "/api/v1/admin/users/bob/login-links",
+        headers: root.bearer,
+      });
+      expect(link.statusCode).toBe(201);
+      const url = new URL(link.json().url);
+      expect(url.origin).toBe(PUBLIC_URL);
+      expect((await b.inject({ method: "GET", url: url.pathname })).statusCode).toBe(303);
+
+      const users = await b.inject({ method: "GET", url: "/api/v1/admin/users", headers: root.bearer });
+      expect(users.json().users.map((u: { name: string }) => u.name)).toEqual(["root", "bob"]);
+      expect(
+        (await b.inject({ method: "GET", url: "/api/v1/admin/users/nobody/keys", headers: root.bearer }))
+          .statusCode,
+      ).toBe(404);
+    });
+
+    it("refuses users who are not admins", async () => {
+      const bob = await createTestUser(b, "bob");
+      await createUser(b.database.db, { name: "carol" });
+      for (const [method, url] of [
+        ["GET", "/api/v1/admin/users"],
+        ["POST", "/api/v1/admin/users"],
+        ["GET", "/api/v1/admin/users/carol/keys"],
+        ["POST", "/api/v1/admin/users/carol/keys"],
+        ["DELETE", "/api/v1/admin/users/carol/keys/0000000000000000"],
+        ["POST", "/api/v1/admin/users/carol/login-links"],
+      ] as const) {
+        const res = await b.inject({ method, url, headers: bob.bearer, payload: { name: "x" } });
+        expect(res.statusCode, `${method} ${url}`).toBe(403);
+        expect(res.json().error.code).toBe("forbidden");
+      }
+    });
+  });
+}
+
+describe("cookies over https", () => {
+  const b = useBroker("sqlite", emulator);
+
+  it("are Secure when FERRY_PUBLIC_URL is https", async () => {
+    const home = await mkdtemp(join(tmpdir(), "ferry-https-"));
+    const config = { ...brokerConfig(b.emu, b.database, home, MasterKey.generate()), secureCookies: true };
+    const broker = await startBroker(
+      { ...config, masterKeys: [b.masterKey] },
+      { port: 0, logger: { level: "silent" } },
+    );
+    try {
+      const user = await createUser(b.database.db, { name: "secure" });
+      const link = await createLoginLink(b.database.db, { userId: user.id });
+      const login = await broker.app.inject({ method: "GET", url: `/login/${link.token}` });
+      expect(login.cookies.find((c) => c.name === SESSION_COOKIE)?.secure).toBe(true);
+    } finally {
+      await broker.close();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,298 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { DEV_CLIENT_ID, type RunningEmulator, startEmulator } from "@ferry/emulator";
+import type { InjectOptions, LightMyRequestResponse } from "fastify";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
+import {
+  type BrokerConfig,
+  type BrokerOptions,
+  createApiKey,
+  createLoginLink,
+  createUser,
+  type Dialect,
+  loadConfig,
+  MasterKey,
+  type RunningBroker,
+  SESSION_COOKIE,
+  startBroker,
+  type User,
+} from "../../src/index.ts";
+import { type TestDatabase, useTestDatabase } from "../helpers.ts";
+
+export const PUBLIC_URL = "http://127.0.0.1:7878";
+
+/** One emulator per test file (each test starts from a clean identity state), with a fast device-code interval. */
+export function useEmulator(): { readonly current: RunningEmulator } {
+  let emu: RunningEmulator | undefined;
+  beforeAll(async () => {
+    emu = await startEmulator({ deviceCodeInterval: 1 });
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+  beforeEach(async () => {
+    await emu?.admin.reset({ identity: true });
+    await emu?.admin.settings({ autoConsent: false, tokenLifetime: 3600 });
+  });
+  return {
+    get current() {
+      if (emu === undefined) throw new Error("no emulator outside a test");
+      return emu;
+    },
+  };
+}
+
+export function brokerConfig(
+  emu: RunningEmulator,
+  database: TestDatabase,
+  home: string,
+  key: MasterKey,
+): BrokerConfig {
+  return {
+    ...loadConfig({
+      FERRY_HOME: home,
+      FERRY_MASTER_KEY: key.toBase64(),
+      FERRY_MS_CLIENT_ID: DEV_CLIENT_ID,
+      FERRY_MS_AUTHORITY: emu.authority,
+      FERRY_GRAPH_URL: emu.graphUrl,
+      FERRY_PUBLIC_URL: PUBLIC_URL,
+    }),
+    database: database.config,
+  };
+}
+
+/** Everything one broker test needs: a database, an emulator, a running broker, and ways to drive them. */
+export interface BrokerUnderTest {
+  readonly emu: RunningEmulator;
+  readonly database: TestDatabase;
+  readonly broker: RunningBroker;
+  readonly config: BrokerConfig;
+  readonly masterKey: MasterKey;
+  /** Every log line the broker wrote during the test. */
+  readonly logs: string[];
+  /** Token and device-code endpoint responses the broker received (the plaintexts the at-rest tests look for). */
+  readonly tokenResponses: Record<string, unknown>[];
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
+  /** Starts another broker on the same database (another instance), closed after the test. */
+  startAnother(options?: BrokerOptions): Promise<RunningBroker>;
+  /** Replaces the broker with a fresh one on the same database, as a restart would. */
+  restart(options?: BrokerOptions): Promise<RunningBroker>;
+}
+
+export function useBroker(
+  dialect: Dialect,
+  emulator: { readonly current: RunningEmulator },
+  options: BrokerOptions = {},
+): BrokerUnderTest {
+  const t = useTestDatabase(dialect);
+  let state:
+    | {
+        broker: RunningBroker;
+        config: BrokerConfig;
+        home: string;
+        key: MasterKey;
+        logs: string[];
+        tokenResponses: Record<string, unknown>[];
+        others: RunningBroker[];
+      }
+    | undefined;
+
+  function start(
+    config: BrokerConfig,
+    logs: string[],
+    tokenResponses: Record<string, unknown>[],
+    extra: BrokerOptions,
+  ) {
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        logs.push(
+          ...chunk
+            .toString()
+            .split("\n")
+            .filter((line) => line !== ""),
+        );
+        callback();
+      },
+    });
+    const recordingFetch: typeof fetch = async (input, init) => {
+      const response = await (extra.fetch ?? options.fetch ?? fetch)(input, init);
+      const url = String(input instanceof Request ? input.url : input);
+      if ((url.includes("/oauth2/v2.0/token") || url.includes("/oauth2/v2.0/devicecode")) && response.ok) {
+        tokenResponses.push((await response.clone().json()) as Record<string, unknown>);
+      }
+      return response;
+    };
+    return startBroker(config, {
+      port: 0,
+      keepAliveIntervalMs: 0,
+      devicePollIntervalMs: 0,
+      // Tests change rows behind the broker's back; a cached token would hide that.
+      tokenCacheMs: 0,
+      logger: { level: "debug", stream },
+      ...options,
+      ...extra,
+      fetch: recordingFetch,
+    });
+  }
+
+  beforeEach(async () => {
+    const home = await mkdtemp(join(tmpdir(), "ferry-broker-home-"));
+    const key = MasterKey.generate();
+    const config = brokerConfig(emulator.current, t.current, home, key);
+    const logs: string[] = [];
+    const tokenResponses: Record<string, unknown>[] = [];
+    const broker = await start(config, logs, tokenResponses, {});
+    state = { broker, config, home, key, logs, tokenResponses, others: [] };
+  });
+  afterEach(async () => {
+    if (state === undefined) return;
+    for (const other of state.others) await other.close();
+    await state.broker.close();
+    await rm(state.home, { recursive: true, force: true });
+    state = undefined;
+  });
+
+  function current() {
+    if (state === undefined) throw new Error("no broker outside a test");
+    return state;
+  }
+
+  return {
+    get emu() {
+      return emulator.current;
+    },
+    get database() {
+      return t.current;
+    },
+    get broker() {
+      return current().broker;
+    },
+    get config() {
+      return current().config;
+    },
+    get masterKey() {
+      return current().key;
+    },
+    get logs() {
+      return current().logs;
+    },
+    get tokenResponses() {
+      return current().tokenResponses;
+    },
+    inject: (options) => current().broker.app.inject(options),
+    async startAnother(extra = {}) {
+      const s = current();
+      const other = await start(s.config, s.logs, s.tokenResponses, extra);
+      s.others.push(other);
+      return other;
+    },
+    async restart(extra = {}) {
+      const s = current();
+      await s.broker.close();
+      s.broker = await start(s.config, s.logs, s.tokenResponses, extra);
+      return s.broker;
+    },
+  };
+}
+
+export interface TestUser {
+  user: User;
+  /** A full API key, for `Authorization: Bearer`. */
+  key: string;
+  keyId: string;
+  bearer: { authorization: string };
+}
+
+export async function createTestUser(b: BrokerUnderTest, name: string, isAdmin = false): Promise<TestUser> {
+  const user = await createUser(b.database.db, { name, isAdmin });
+  const created = await createApiKey(b.database.db, { userId: user.id, name: "test" });
+  return {
+    user,
+    key: created.token,
+    keyId: created.apiKey.id,
+    bearer: { authorization: `Bearer ${created.token}` },
+  };
+}
+
+export interface TestSession {
+  /** The login link's one-time token that started the session. */
+  loginToken: string;
+  cookie: string;
+  csrfToken: string;
+  /** Headers of a same-origin page request: the cookie, the CSRF token, and the browser's origin headers. */
+  headers: Record<string, string>;
+}
+
+/** Signs a browser in through a login link, as a person would, and fetches the page's CSRF token. */
+export async function signIn(b: BrokerUnderTest, user: User): Promise<TestSession> {
+  const link = await createLoginLink(b.database.db, { userId: user.id });
+  const login = await b.inject({ method: "GET", url: `/login/${link.token}` });
+  expect(login.statusCode).toBe(303);
+  const setCookie = login.cookies.find((c) => c.name === SESSION_COOKIE);
+  expect(setCookie?.httpOnly).toBe(true);
+  const cookie = `${SESSION_COOKIE}=${setCookie?.value}`;
+  const session = await b.inject({ method: "GET", url: "/api/v1/session", headers: { cookie } });
+  expect(session.statusCode).toBe(200);
+  const csrfToken = session.json<{ csrfToken: string }>().csrfToken;
+  return {
+    loginToken: link.token,
+    cookie,
+    csrfToken,
+    headers: { cookie, "x-csrf-token": csrfToken, origin: PUBLIC_URL, "sec-fetch-site": "same-origin" },
+  };
+}
+
+/**
+ * Follows an authorization URL as a browser would (auto-consent answers at once) and returns the callback
+ * request the emulator redirected to, as a path for inject().
+ */
+export async function authorize(authorizationUrl: string): Promise<string> {
+  const response = await fetch(authorizationUrl, { redirect: "manual" });
+  expect(response.status).toBe(302);
+  const location = new URL(response.headers.get("location") ?? "");
+  expect(location.origin + location.pathname).toBe(`${PUBLIC_URL}/integrations/onedrive/callback`);
+  return location.pathname + location.search;
+}
+
+/** Connects OneDrive for `user` through the authorization-code flow with the emulator's auto-consent. */
+export async function connectOneDrive(
+  b: BrokerUnderTest,
+  user: TestUser,
+  account: "personal" | "work" | "personal2" = "personal",
+): Promise<LightMyRequestResponse> {
+  await b.emu.admin.settings({ autoConsent: account });
+  const started = await b.inject({
+    method: "POST",
+    url: "/api/v1/integrations/onedrive/connect",
+    headers: user.bearer,
+  });
+  expect(started.statusCode).toBe(200);
+  const callback = await authorize(started.json<{ authorizationUrl: string }>().authorizationUrl);
+  const finished = await b.inject({ method: "GET", url: callback });
+  expect(finished.statusCode).toBe(200);
+  return finished;
+}
+
+export async function mint(b: BrokerUnderTest, user: TestUser): Promise<LightMyRequestResponse> {
+  return b.inject({ method: "POST", url: "/api/v1/integrations/onedrive/token", headers: user.bearer });
+}
+
+/** Makes the stored access token look nearly expired, so the next mint must refresh. */
+export async function makeStale(b: BrokerUnderTest, userId: string): Promise<void> {
+  await b.database.db.kysely
+    .updateTable("connections")
+    .set({ access_expires_at: Date.now() + 60_000 })
+    .where("user_id", "=", userId)
+    .execute();
+}
+
+/** Graph's /me with a token, as a job would use it: proves the token is valid. */
+export async function graphMe(
+  emu: RunningEmulator,
+  accessToken: string,
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${emu.graphUrl}/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+  return { status: response.status, body: await response.json() };
+}

@@ -1,0 +1,30 @@
+// What a job imports: `onedriveConnect()`, the `fs` of the current connection, and everything of
+// @ferry/graph (the client core) and @ferry/fs (filesystem, readers and writers).
+
+import type { OneDriveFileSystem } from "@ferry/fs";
+import { currentConnection } from "./connect.ts";
+
+export * from "@ferry/fs";
+export * from "@ferry/graph";
+export type { BrokerTokenSource, MintedToken } from "./brokerTokenSource.ts";
+export { type ConnectOptions, currentConnection, OneDriveConnection, onedriveConnect } from "./connect.ts";
+export {
+  type BrokerCredentials,
+  CREDENTIALS_FILE,
+  ferryHome,
+  findCredentials,
+  writeCredentials,
+} from "./credentials.ts";
+
+/**
+ * The `onedrive://` filesystem of the current connection (fsspec's method names: `ls`, `glob`,
+ * `cat`, `put`, …). It connects from the environment on first use, and follows a later
+ * `onedriveConnect()`.
+ */
+export const fs: OneDriveFileSystem = new Proxy({} as OneDriveFileSystem, {
+  get(_, property) {
+    const target = currentConnection().fs;
+    const value: unknown = Reflect.get(target, property, target);
+    return typeof value === "function" ? value.bind(target) : value;
+  },
+});
