@@ -11,8 +11,8 @@ import {
 import type { DriveItem } from "@microsoft/microsoft-graph-types";
 import { Agent, setGlobalDispatcher } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sdkClient } from "../../../bench/lib/sdkClient.ts";
 import { type RunningEmulator, startEmulator } from "../src/index.ts";
-import { sdkClient } from "./sdkClient.ts";
 
 // Microsoft's own Graph SDK accepting the emulator is the evidence that it speaks Graph.
 describe("Microsoft's @microsoft/microsoft-graph-client against the emulator", () => {
