@@ -21,6 +21,8 @@ function step(name, cmd, args) {
 
 step("typecheck", "npx", ["tsc", "--noEmit", "-p", "tsconfig.json"]);
 step("lint", "npx", ["biome", "check", "."]);
+// The browser test and `ferry dev` serve the built page (packages/web/dist), which a fresh clone lacks.
+step("build web page", "npm", ["run", "build", "-w", "@ferry/web"]);
 
 const dir = mkdtempSync(join(tmpdir(), "ferry-test-"));
 const report = join(dir, "vitest.json");

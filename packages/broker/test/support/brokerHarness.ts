@@ -22,6 +22,7 @@ import {
 import { type TestDatabase, useTestDatabase } from "../helpers.ts";
 
 export const PUBLIC_URL = "http://127.0.0.1:7878";
+const NO_WEB_DIR = join(tmpdir(), "ferry-broker-tests-no-web-page");
 
 /** One emulator per test file (each test starts from a clean identity state), with a fast device-code interval. */
 export function useEmulator(): { readonly current: RunningEmulator } {
@@ -131,6 +132,8 @@ export function useBroker(
       // Tests change rows behind the broker's back; a cached token would hide that.
       tokenCacheMs: 0,
       logger: { level: "debug", stream },
+      // The placeholder page unless a test passes its own: packages/web/dist, once built, would otherwise take `/`.
+      webDir: NO_WEB_DIR,
       ...options,
       ...extra,
       fetch: recordingFetch,

@@ -5,6 +5,10 @@ import type { FastifyInstance } from "fastify";
 import type { BrokerContext } from "../context.ts";
 import { sendPage } from "../pages.ts";
 
+const WEB_PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 /** Codes the callback sends the page in `?error=`, in words; unknown codes are not echoed. */
 const CALLBACK_ERRORS: Record<string, string> = {
   access_denied: "You declined the connection at Microsoft; nothing was stored.",
@@ -34,6 +38,13 @@ export function webRoutes(ctx: BrokerContext) {
         prefix: "/",
         wildcard: false,
         index: ["index.html"],
+        setHeaders(res, path) {
+          // The page loads only its own bundled files and talks only to this broker; it may not be framed.
+          if (path.endsWith(".html")) {
+            res.setHeader("content-security-policy", WEB_PAGE_CSP);
+            res.setHeader("cache-control", "no-cache");
+          }
+        },
       });
       return;
     }
@@ -49,7 +60,8 @@ export function webRoutes(ctx: BrokerContext) {
         paragraphs: [
           ...notes,
           "This broker keeps your OneDrive connection and hands jobs short-lived access tokens. The Integrations & " +
-            "Secrets page is not built into it yet; meanwhile use the HTTP API under /api/v1 or the `ferry` command.",
+            "Secrets page is not built: run `npm run build -w @ferry/web` and restart the broker. Meanwhile use " +
+            "the HTTP API under /api/v1 or the `ferry` command.",
         ],
         tone: notes.length > 0 && typeof query.error === "string" ? "error" : "neutral",
       });

@@ -1,0 +1,21 @@
+import type { BrokerApi } from "../api.ts";
+import type { CallbackResult } from "../callbackResult.ts";
+import { OneDriveCard } from "./OneDriveCard.tsx";
+import { PageIntro } from "./PageIntro.tsx";
+import { UsageAside } from "./UsageAside.tsx";
+
+interface Props {
+  api: BrokerApi;
+  callbackResult: CallbackResult | null;
+}
+
+/** Integrations & Secrets: the OneDrive connection, and how code uses it. */
+export function IntegrationsPage({ api, callbackResult }: Props) {
+  return (
+    <div className="layout">
+      <PageIntro />
+      <OneDriveCard api={api} callbackResult={callbackResult} />
+      <UsageAside />
+    </div>
+  );
+}
