@@ -65,7 +65,6 @@ export class PartHasher {
   private static start(): Worker {
     if (PartHasher.worker) return PartHasher.worker;
     const worker = new Worker(new URL("./partHashWorker.js", import.meta.url));
-    worker.unref();
     worker.on("message", (reply: PartHashReply) => {
       const settle = PartHasher.waiting.get(reply.id);
       PartHasher.waiting.delete(reply.id);
@@ -78,6 +77,9 @@ export class PartHasher {
     };
     worker.on("error", (err) => fail(err.message));
     worker.on("exit", (code) => fail(`the hashing worker exited with code ${code}`));
+    // After the listeners: attaching a "message" listener refs the worker's port again, which kept
+    // a stopped `ferry dev` alive after any large upload.
+    worker.unref();
     PartHasher.worker = worker;
     return worker;
   }

@@ -1,0 +1,12 @@
+// The `ferry` entry point: parse, run, and turn any failure into a one-line message and an exit code.
+
+import { EXIT_OK, reportError } from "./errors.ts";
+import { buildProgram } from "./program.ts";
+
+const debug = process.argv.includes("--debug");
+try {
+  await buildProgram().parseAsync(process.argv);
+  process.exitCode = EXIT_OK;
+} catch (error) {
+  process.exitCode = reportError(error, debug);
+}

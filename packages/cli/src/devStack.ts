@@ -1,0 +1,113 @@
+// `ferry dev`: the whole stack on one machine. The emulator stands in for Microsoft (its data in
+// FERRY_HOME/emulator, so files and grants survive a restart), the broker keeps SQLite in FERRY_HOME,
+// and a local user with an API key is written to the credentials file, so the CLI, user code and
+// the web page all work with no other set-up. The broker's port is fixed (7878 by default) because
+// the OAuth redirect URI and the login link are built from it.
+
+import { join } from "node:path";
+import {
+  createApiKey,
+  createLoginLink,
+  createUser,
+  getUserByName,
+  loadConfig,
+  loginLinkUrl,
+  type RunningBroker,
+  startBroker,
+} from "@ferry/broker";
+import { DEV_CLIENT_ID, type RunningEmulator, startEmulator } from "@ferry/emulator";
+import { ferryHome, findCredentials, writeCredentials } from "ferry";
+import { BrokerApi } from "./brokerApi.ts";
+import { demoFiles } from "./demoFiles.ts";
+
+export interface DevStackOptions {
+  port: number;
+  emulatorPort: number;
+  /** Emulator account that answers sign-ins without the sign-in page; undefined shows the page. */
+  autoConsent: string | undefined;
+  seedDemoFiles: boolean;
+  /** Which emulated account receives the demo files. */
+  account: string;
+}
+
+export interface DevStack {
+  emulator: RunningEmulator;
+  broker: RunningBroker;
+  home: string;
+  userName: string;
+  loginUrl: string;
+  credentialsFile: string;
+  /** Set on the start that generated the embedded master key. */
+  generatedMasterKeyFile: string | undefined;
+  close(): Promise<void>;
+}
+
+export const DEV_USER = "local";
+
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const home = ferryHome();
+  const emulator = await startEmulator({
+    dataDir: join(home, "emulator"),
+    port: options.emulatorPort,
+    autoConsent: options.autoConsent ?? false,
+  });
+  let broker: RunningBroker | undefined;
+  try {
+    const publicUrl = `http://127.0.0.1:${options.port}`;
+    // The dev stack is embedded by definition: a FERRY_DATABASE_URL or master key meant for a real
+    // broker must not leak into it.
+    const config = loadConfig({
+      HOME: process.env.HOME,
+      FERRY_HOME: home,
+      FERRY_PUBLIC_URL: publicUrl,
+      FERRY_MS_CLIENT_ID: DEV_CLIENT_ID,
+      FERRY_MS_AUTHORITY: emulator.authority,
+      FERRY_GRAPH_URL: emulator.graphUrl,
+    });
+    broker = await startBroker(config, {
+      port: options.port,
+      logger: { level: "error", stream: process.stderr },
+    });
+    const user =
+      (await getUserByName(broker.db, DEV_USER)) ??
+      (await createUser(broker.db, { name: DEV_USER, isAdmin: true }));
+    const apiKey =
+      (await reusableKey(broker.url)) ??
+      (await createApiKey(broker.db, { userId: user.id, name: "ferry dev" })).token;
+    const credentialsFile = writeCredentials({ url: broker.url, apiKey, graphUrl: emulator.graphUrl });
+    if (options.seedDemoFiles) {
+      await emulator.admin.seed({ account: options.account, files: await demoFiles() });
+    }
+    const link = await createLoginLink(broker.db, { userId: user.id });
+    const running = broker;
+    return {
+      emulator,
+      broker,
+      home,
+      userName: user.name,
+      loginUrl: loginLinkUrl(config, link.token),
+      credentialsFile,
+      generatedMasterKeyFile: running.generatedMasterKeyFile,
+      async close() {
+        await running.close();
+        await emulator.close();
+      },
+    };
+  } catch (error) {
+    await broker?.close().catch(() => undefined);
+    await emulator.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The key from an earlier `ferry dev` in this home, if this broker still accepts it: no pile of keys per restart. */
+async function reusableKey(url: string): Promise<string | undefined> {
+  try {
+    const saved = findCredentials({}, { FERRY_HOME: ferryHome() });
+    if (saved.url !== url) return undefined;
+    const me = await new BrokerApi(saved).me();
+    return me.user.name === DEV_USER ? saved.apiKey : undefined;
+  } catch {
+    return undefined;
+  }
+}

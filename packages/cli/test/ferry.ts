@@ -1,0 +1,161 @@
+// Runs the real `ferry` binary (bin/ferry.mjs under node) as a child process, the way a user does.
+
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const BIN = fileURLToPath(new URL("../bin/ferry.mjs", import.meta.url));
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of a user whose only Ferry configuration is FERRY_HOME. */
+export function ferryEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, FERRY_HOME: home, NO_COLOR: "1", ...extra };
+  for (const name of [
+    "FERRY_URL",
+    "FERRY_API_KEY",
+    "FERRY_GRAPH_URL",
+    "FERRY_DATABASE_URL",
+    "FERRY_MASTER_KEY",
+  ]) {
+    if (!(name in extra)) delete env[name];
+  }
+  return env;
+}
+
+export function ferry(
+  args: string[],
+  options: { home: string; env?: Record<string, string>; cwd?: string },
+): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      {
+        env: ferryEnv(options.home, options.env),
+        cwd: options.cwd,
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: "utf8",
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A long-running ferry (dev, serve, connect): its output so far, a way to wait for a line, and its exit. */
+export interface Running {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited: Promise<number>;
+}
+
+export function spawnFerry(args: string[], options: { home: string; env?: Record<string, string> }): Running {
+  const child = spawn(process.execPath, [BIN, ...args], { env: ferryEnv(options.home, options.env) });
+  let out = "";
+  let err = "";
+  const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const w of waiters) w();
+  };
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
+    wake();
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    err += d;
+    wake();
+  });
+  const exited = new Promise<number>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))),
+  );
+  void exited.then(wake);
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor(pattern, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(out);
+          if (match) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(match);
+          } else if (child.exitCode !== null) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            reject(new Error(`ferry exited (${child.exitCode}) before printing ${pattern}:\n${out}\n${err}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${pattern}:\n${out}\n${err}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === "object" && address ? address.port : 0;
+}
+
+export function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export interface Dev {
+  process: Running;
+  brokerUrl: string;
+  emulatorUrl: string;
+  loginUrl: string;
+  stop(): Promise<number>;
+}
+
+/** `ferry dev` on a free fixed port, waited on until it prints its summary. */
+export async function startDev(home: string, args: string[] = [], port?: number): Promise<Dev> {
+  const p = port ?? (await freePort());
+  const running = spawnFerry(["dev", "--port", String(p), ...args], { home });
+  await running.waitFor(/Next: /, 60_000);
+  const out = running.stdout();
+  const url = (label: string) => new RegExp(`${label}:\\s+(http\\S+)`).exec(out)?.[1] ?? "";
+  return {
+    process: running,
+    brokerUrl: url("broker"),
+    emulatorUrl: url("emulator"),
+    loginUrl: url("web page"),
+    async stop() {
+      running.child.kill("SIGTERM");
+      return running.exited;
+    },
+  };
+}
+
+/** Connects OneDrive through the real CLI flow: `connect --no-browser`, then the emulator's auto-consent. */
+export async function connectOneDrive(home: string): Promise<Result> {
+  const connect = spawnFerry(["integrations", "onedrive", "connect", "--no-browser"], { home });
+  const [, url] = await connect.waitFor(/(http\S+authorize\S+)/);
+  const consent = await fetch(url as string);
+  if (!consent.ok) throw new Error(`consent failed: HTTP ${consent.status}`);
+  const code = await connect.exited;
+  return { code, stdout: connect.stdout(), stderr: connect.stderr() };
+}
