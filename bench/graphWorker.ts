@@ -1,35 +1,19 @@
 // One scenario of `npm run bench:graph`, in its own process (see lib/worker.ts).
 import { OneDriveClient } from "@ferry/graph";
+import { drain, generatedChunks } from "./lib/content.ts";
 import { report, type WorkerArgs, workerArgs } from "./lib/report.ts";
 
 const args = await workerArgs<
   WorkerArgs & { scenario: "upload" | "download" | "single" | "list"; path: string; size?: number }
 >();
-const MiB = 1024 * 1024;
 const client = new OneDriveClient({ baseUrl: args.graphUrl, token: async () => args.token });
-
-async function* generated(size: number): AsyncGenerator<Uint8Array> {
-  const block = new Uint8Array(MiB);
-  for (let i = 0; i < block.length; i++) block[i] = (i * 2654435761) >>> 24;
-  for (let sent = 0; sent < size; sent += MiB) yield block.subarray(0, Math.min(MiB, size - sent));
-}
-
-async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
-  const reader = stream.getReader();
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return n;
-    n += value.length;
-  }
-}
 
 const started = performance.now();
 const seconds = () => (performance.now() - started) / 1000;
 switch (args.scenario) {
   case "upload": {
     const size = args.size ?? 0;
-    const item = await client.upload(args.path, generated(size), { size });
+    const item = await client.upload(args.path, generatedChunks(size), { size });
     report({ seconds: seconds(), bytes: item.size ?? 0 });
     break;
   }

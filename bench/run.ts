@@ -58,7 +58,8 @@ try {
   const seconds = (performance.now() - started) / 1000;
   console.log(
     `\nFerry benchmark — ${values.quick ? "quick" : "full"}, median of ${rounds} runs after a warm-up; ` +
-      `${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}; ${seconds.toFixed(0)} s\n`,
+      `${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}; ${seconds.toFixed(0)} s; ` +
+      `load average ${result.loadAverage.before.toFixed(1)} → ${result.loadAverage.after.toFixed(1)}\n`,
   );
   console.log(table);
   console.log(`\n${targetSummary(result)}`);

@@ -61,7 +61,7 @@ function spawnCurl(what: string, configFile: string, stdin?: Readable): Promise<
   const sample = () => {
     peak = Math.max(peak, peakRss(child.pid ?? 0));
   };
-  const timer = setInterval(sample, 25);
+  const timer = setInterval(sample, 5);
   return new Promise((resolve, reject) => {
     child.once("error", (e) => {
       clearInterval(timer);

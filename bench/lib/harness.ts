@@ -2,13 +2,13 @@
 // SDK can talk to it); for each scenario, each contender in its own child process, a warm-up and
 // then the measured runs, with the emulator's counters reset before each. `npm run bench` is a
 // thin command line over `runBench`; the harness test calls it at tiny sizes.
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { type EmulatorProcess, ROOT, startEmulatorProcess } from "./emulatorProcess.ts";
 import type { WorkerArgs } from "./report.ts";
 import { median } from "./stats.ts";
 import { trustCertificate } from "./tls.ts";
-import { runWorker, type WorkerResult } from "./worker.ts";
+import { removeBundles, runWorker, type WorkerResult } from "./worker.ts";
 
 export type ContenderId = "ferry" | "sdk" | "limit";
 export const CONTENDERS: Record<ContenderId, { label: string; worker: string }> = {
@@ -151,6 +151,11 @@ export interface BenchOptions {
 export interface BenchResult {
   date: string;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
+  /**
+   * The 1-minute load average when the run began and ended: anything else running on the machine
+   * (a test suite, another benchmark) slows every contender, and ratios less than absolute figures.
+   */
+  loadAverage: { before: number; after: number };
   sizes: Sizes;
   rounds: number;
   profiles: Profile[];
@@ -160,6 +165,7 @@ export interface BenchResult {
 
 export async function runBench(options: BenchOptions, tmp: string): Promise<BenchResult> {
   const started = performance.now();
+  const loadBefore = loadavg()[0] ?? 0;
   const log =
     options.log ??
     ((line: string) =>
@@ -206,9 +212,11 @@ export async function runBench(options: BenchOptions, tmp: string): Promise<Benc
       await emu.stop();
     }
   }
+  removeBundles();
   return {
     date: new Date().toISOString(),
     machine: machine(),
+    loadAverage: { before: loadBefore, after: loadavg()[0] ?? 0 },
     sizes: options.sizes,
     rounds: options.rounds,
     profiles: options.profiles.map((p) => PROFILES[p]),
@@ -244,9 +252,22 @@ async function runContenders(
         bytesOut: counters.bytesOut,
       };
     };
-    if (options.warmup) await run({ warmup: true, index: -1 });
     const runs: Measurement[] = [];
-    for (let i = 0; i < options.rounds; i++) runs.push(await run({ warmup: false, index: i }));
+    try {
+      if (options.warmup) await run({ warmup: true, index: -1 });
+      for (let i = 0; i < options.rounds; i++) runs.push(await run({ warmup: false, index: i }));
+    } catch (error) {
+      // A contender that fails is a result too: its row says so, and the run goes on.
+      const message = (error as Error).message;
+      log(
+        `[${ctx.profile.label}] ${scenario.title(options.sizes)} · ${CONTENDERS[contender].label}: FAILED: ${message}`,
+      );
+      rows.push({
+        ...summarize(ctx.profile.id, scenario, options.sizes, contender, []),
+        notRun: `failed: ${message}`,
+      });
+      continue;
+    }
     const row = summarize(ctx.profile.id, scenario, options.sizes, contender, runs);
     log(
       `[${ctx.profile.label}] ${row.scenarioTitle} · ${CONTENDERS[contender].label}: ${row.seconds.toFixed(3)} s` +
@@ -266,7 +287,7 @@ function summarize(
   runs: Measurement[],
 ): Row {
   const seconds = median(runs.map((r) => r.seconds));
-  const withBytes = runs.every((r) => typeof r.bytes === "number" && r.bytes > 0);
+  const withBytes = runs.length > 0 && runs.every((r) => typeof r.bytes === "number" && r.bytes > 0);
   return {
     profile,
     scenario: scenario.id,
@@ -277,7 +298,7 @@ function summarize(
     requests: median(runs.map((r) => r.requests)),
     bytesIn: median(runs.map((r) => r.bytesIn)),
     bytesOut: median(runs.map((r) => r.bytesOut)),
-    peakRssBytes: Math.max(...runs.map((r) => r.peakRssBytes)),
+    peakRssBytes: Math.max(0, ...runs.map((r) => r.peakRssBytes)),
     runs,
   };
 }

@@ -12,7 +12,7 @@ export function renderTable(result: BenchResult): string {
     "time (s)",
     "MB/s",
     "requests",
-    "MB on the wire",
+    "file MB moved",
     "peak RSS (MB)",
     "speed vs SDK",
     "speed vs limit",

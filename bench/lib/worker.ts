@@ -18,9 +18,13 @@ export interface WorkerResult {
 
 const bundles = new Map<string, Promise<string>>();
 const bundleDirs: string[] = [];
-process.once("exit", () => {
-  for (const dir of bundleDirs) rmSync(dir, { recursive: true, force: true });
-});
+process.once("exit", removeBundles);
+
+/** Deletes the worker bundles built so far (they are rebuilt when next needed). */
+export function removeBundles(): void {
+  for (const dir of bundleDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  bundles.clear();
+}
 
 /**
  * Workers run as plain JavaScript bundles, as a user's compiled job would: running them through

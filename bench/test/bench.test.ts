@@ -36,7 +36,9 @@ describe("npm run bench, at a tiny size", () => {
     for (const row of downloads) {
       expect(row.runs[0]?.bytes).toBe(fileBytes);
       expect(row.seconds).toBeGreaterThan(0);
-      expect(row.peakRssBytes).toBeGreaterThan(1e6);
+      // curl's peak is sampled from /proc while it runs; a 2 MiB transfer may end before the
+      // sample after exec, so only the Node contenders' (getrusage) figure is sure to be whole.
+      expect(row.peakRssBytes).toBeGreaterThan(row.contender === "limit" ? 0 : 10e6);
       // Whatever else a contender does, the file's bytes left the emulator once.
       expect(row.bytesOut).toBeGreaterThanOrEqual(fileBytes);
       expect(row.requests).toBeGreaterThanOrEqual(1);

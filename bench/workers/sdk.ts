@@ -1,16 +1,17 @@
 // The Microsoft Graph SDK contender (@microsoft/microsoft-graph-client), with its default
 // middleware chain (see lib/sdkClient.ts) and its documented best settings: PageIterator over
-// pages of $top=1000, LargeFileUploadTask fed by StreamUpload (a file stream, so the SDK holds one
-// slice at a time, not the file) with a 10 MiB rangeSize (Graph's 5–10 MiB recommendation, the
-// top of it), and `/content` downloads through `.getStream()`.
-import { createReadStream, readFileSync } from "node:fs";
+// pages of $top=1000, LargeFileUploadTask with a 10 MiB rangeSize (Graph's 5–10 MiB
+// recommendation, the top of it) fed by FileUpload over a file-backed Blob (`fs.openAsBlob`), so
+// it slices the file on disk rather than holding it all — its StreamUpload hung on 1 GiB here (see
+// RESULTS.md) — and `/content` downloads through `.getStream()`.
+import { openAsBlob, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Readable } from "node:stream";
 import {
   type Client,
+  FileUpload,
   LargeFileUploadTask,
   PageIterator,
-  StreamUpload,
 } from "@microsoft/microsoft-graph-client";
 import { collect, drain } from "../lib/content.ts";
 import { serveScenarios, type WorkerArgs } from "../lib/report.ts";
@@ -59,7 +60,7 @@ await serveScenarios<Args>("sdk", {
     );
     const task = new LargeFileUploadTask(
       client,
-      new StreamUpload(createReadStream(a.file), basename(a.path), a.size),
+      new FileUpload(await openAsBlob(a.file), basename(a.path), a.size),
       session,
       { rangeSize: SDK_RANGE_SIZE },
     );

@@ -96,6 +96,8 @@ async function sessionUpload(
     let offset = 0;
     let current = await src.read(0, Math.min(chunk, total));
     let currentAt = 0;
+    let ahead: Promise<Uint8Array> | undefined;
+    let aheadAt = -1;
     for (let stalls = 0; ; ) {
       if (currentAt + current.length > hashed) {
         // Hash each byte once, in order, the first time it is sent.
@@ -103,10 +105,14 @@ async function sessionUpload(
         hashed = currentAt + current.length;
       }
       const fragment = current.subarray(offset - currentAt);
-      // Read ahead the next fragment while this one is on the wire.
+      // Read ahead the next fragment while this one is on the wire — once per fragment: sources
+      // reuse their buffers, so a second read while `current` is being resent would overwrite it.
       const nextAt = currentAt + current.length;
-      const ahead = nextAt < total ? src.read(nextAt, Math.min(chunk, total - nextAt)) : undefined;
-      ahead?.catch(() => undefined);
+      if (aheadAt !== nextAt) {
+        ahead = nextAt < total ? src.read(nextAt, Math.min(chunk, total - nextAt)) : undefined;
+        ahead?.catch(() => undefined);
+        aheadAt = nextAt;
+      }
       const result = await session.put(fragment, offset, total, signal);
       if (!result.done && result.maybeCommitted) {
         // The final fragment went through but its reply was lost, and the session is gone: the

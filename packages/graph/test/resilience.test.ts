@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GraphError, quickXorHash } from "../src/index.ts";
 import { bytes, expectSameBytes, type Harness, harness } from "./support.ts";
@@ -54,6 +57,23 @@ describe("resumable uploads", () => {
     const after = await h.emu.admin.counters();
     expect((after.faults.scripted ?? 0) - (before.faults.scripted ?? 0)).toBe(2);
     expectSameBytes(await od.download("resume/r.bin"), data);
+  });
+
+  it("resends a fragment the session asks for again, from a local file, without mixing up buffers", async () => {
+    const od = h.client("personal");
+    const data = bytes(7 * MiB + 5, 41);
+    const dir = await mkdtemp(join(tmpdir(), "ferry-resend-"));
+    try {
+      await writeFile(join(dir, "f.bin"), data);
+      // A 416 on the second fragment: the client asks the session where to resume and sends the
+      // same fragment again, while the next one is already read ahead into the other buffer.
+      await h.emu.admin.faults({ method: "PUT", path: "/up/", count: 1, status: 416, code: "invalidRange" });
+      const item = await od.upload("resend/f.bin", join(dir, "f.bin"), { chunkSize: 2 * MiB });
+      expect(item.file?.hashes?.quickXorHash).toBe(quickXorHash(data));
+      expectSameBytes(await od.download("resend/f.bin"), data);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("cancels the upload session when the upload fails for good", async () => {
