@@ -8,7 +8,6 @@
  * Target (issue 4): at least 3,000 mints/s with p99 of 20 ms or less on this 2-core machine.
  * Options: --duration S (10), --connections N (50), --postgres URL (FERRY_BENCH_POSTGRES_URL or the test default).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -27,9 +26,9 @@ import {
 import { DEV_CLIENT_ID, startEmulator } from "@ferry/emulator";
 import autocannon from "autocannon";
 import pg from "pg";
+import { startBrokerProcess, stopBrokerProcess } from "./lib/brokerProcess.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const SERVER = join(ROOT, "bench/lib/brokerServer.ts");
 const RESULTS = join(ROOT, "bench/results/broker.json");
 const TARGET_RPS = 3000;
 const TARGET_P99_MS = 20;
@@ -67,32 +66,6 @@ async function adminQuery(text: string): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-function startServer(
-  env: Record<string, string>,
-  options: BrokerOptions,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", SERVER], {
-    env: { ...process.env, ...env, FERRY_BENCH_BROKER_OPTIONS: JSON.stringify(options) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /^listening (\S+)$/m.exec(out);
-      if (m?.[1]) resolve({ child, url: m[1] });
-    });
-    child.once("exit", (code) => reject(new Error(`broker exited with ${code} before listening`)));
-  });
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  await exited;
 }
 
 async function measure(url: string, key: string, seconds: number): Promise<autocannon.Result> {
@@ -136,7 +109,7 @@ try {
 
       for (const caches of ["on", "off"] as const) {
         const options: BrokerOptions = caches === "on" ? {} : { apiKeyCacheMs: 0, tokenCacheMs: 0 };
-        const server = await startServer(env, options);
+        const server = await startBrokerProcess(env, options);
         try {
           if (caches === "on") {
             // Connect once through the real flow (emulator auto-consent); every later mint is a cached one.
@@ -173,7 +146,7 @@ try {
           runs.push(run);
           console.error(`${database}, caches ${caches}: ${run.mintsPerSecond} mints/s, p99 ${run.p99Ms} ms`);
         } finally {
-          await stopServer(server.child);
+          await stopBrokerProcess(server.child);
         }
       }
     } finally {

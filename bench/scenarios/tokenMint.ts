@@ -5,16 +5,16 @@
 // - cached: every mint answered from the stored token (no call to Microsoft);
 // - storm: the stored access token is made expired, then 500 mints arrive at once; the emulator's
 //   counters must show exactly one refresh_token grant, and every mint the same new token.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { createApiKey, createUser, loadConfig, MasterKey, openBrokerStore } from "@ferry/broker";
 import { DEV_CLIENT_ID } from "@ferry/emulator";
 import autocannon from "autocannon";
-import { peakRss, ROOT } from "../lib/emulatorProcess.ts";
+import { startBrokerProcess, stopBrokerProcess } from "../lib/brokerProcess.ts";
+import { peakRss } from "../lib/emulatorProcess.ts";
 import type { BenchContext, BenchOptions, Row, Scenario } from "../lib/harness.ts";
 
-const SERVER = join(ROOT, "bench/lib/brokerServer.ts");
 const STORM = 500;
 const CONNECTIONS = 50;
 const TITLE = `token mint (cached; storm of ${STORM})`;
@@ -104,7 +104,7 @@ async function measureBroker(
     const user = await createUser(store.db, { name: "bench" });
     const { token: key } = await createApiKey(store.db, { userId: user.id, name: "bench" });
     // The broker trusts the emulator's certificate the way any Node service would be told to.
-    server = await startBroker({
+    server = await startBrokerProcess({
       ...env,
       ...(ctx.emu.caFile ? { NODE_EXTRA_CA_CERTS: ctx.emu.caFile } : {}),
     });
@@ -158,7 +158,7 @@ async function measureBroker(
         .reduce((n, r) => n + r.count, 0),
     };
   } finally {
-    if (server) await stopBroker(server.child);
+    if (server) await stopBrokerProcess(server.child);
     await store.close();
     await rm(home, { recursive: true, force: true });
   }
@@ -176,27 +176,4 @@ async function connect(ctx: BenchContext, brokerUrl: string, key: string): Promi
   const callback = new URL(redirect.headers.get("location") ?? "");
   const done = await fetch(`${brokerUrl}${callback.pathname}${callback.search}`);
   if (done.status !== 200) throw new Error(`connecting OneDrive answered ${done.status}`);
-}
-
-function startBroker(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", SERVER], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /^listening (\S+)$/m.exec(out);
-      if (m?.[1]) resolve({ child, url: m[1] });
-    });
-    child.once("exit", (code) => reject(new Error(`broker exited with ${code} before listening`)));
-  });
-}
-
-async function stopBroker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  await exited;
 }
