@@ -11,7 +11,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const known = toHttpError(error);
     if (known.status >= 500) request.log.error({ err: error }, "request failed");
-    else request.log.info({ code: known.code, status: known.status }, "request refused");
+    else request.log.info({ errorCode: known.code, status: known.status }, "request refused");
     return reply.code(known.status).headers(known.headers).send(known.toBody());
   });
   app.setNotFoundHandler((request, reply) => {

@@ -60,7 +60,7 @@ export function callbackRoute(ctx: BrokerContext) {
           });
         }
         if (outcome.code === "state_unknown") failed(ctx, request.ip, "oauth_state");
-        request.log.info({ code: outcome.code }, "OneDrive sign-in not completed");
+        request.log.info({ outcome: outcome.code }, "OneDrive sign-in not completed");
         if (outcome.returnToPage) {
           return reply
             .code(303)
