@@ -34,6 +34,32 @@ for (const dialect of DIALECTS) {
   describe(`minting tokens on ${dialect}`, () => {
     const b = useBroker(dialect, emulator);
 
+    it("refuses a token copied from another user's row, with a clear error and no token", async () => {
+      const ada = await createTestUser(b, "ada");
+      const bob = await createTestUser(b, "bob");
+      await connectOneDrive(b, ada, "personal");
+      await connectOneDrive(b, bob, "personal2");
+      const rows = await b.database.db.kysely.selectFrom("connections").selectAll().execute();
+      const adaRow = rows.find((r) => r.user_id === ada.user.id);
+      const bobRow = rows.find((r) => r.user_id === bob.user.id);
+      // An attacker with database access moves Ada's ciphertexts into Bob's row, and makes Bob's
+      // token look stale so the broker must decrypt the refresh token.
+      await b.database.db.kysely
+        .updateTable("connections")
+        .set({
+          access_token_enc: adaRow?.access_token_enc ?? null,
+          refresh_token_enc: adaRow?.refresh_token_enc ?? null,
+        })
+        .where("id", "=", bobRow?.id ?? "")
+        .execute();
+      const response = await mint(b, bob);
+      expect(response.statusCode).toBe(500);
+      expect(response.json().error.code).toBe("vault_unreadable");
+      expect(response.json().error.message).toMatch(/could not be decrypted.*reconnect OneDrive/);
+      expect(response.body).not.toContain("accessToken");
+      expect(await refreshGrants(b)).toBe(0);
+    });
+
     it("returns the stored token while more than 5 minutes remain, without calling Microsoft", async () => {
       const ada = await createTestUser(b, "ada");
       await connectOneDrive(b, ada);

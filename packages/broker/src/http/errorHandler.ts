@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { NotConfiguredError } from "../onedrive/microsoftIdentity.ts";
+import { VaultError } from "../vault.ts";
 import { HttpError } from "./httpError.ts";
 
 /**
@@ -27,6 +28,18 @@ export function installErrorHandling(app: FastifyInstance): void {
 function toHttpError(error: FastifyError): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof NotConfiguredError) return new HttpError(503, "not_configured", error.message);
+  if (error instanceof VaultError) {
+    // A stored value that fails to decrypt was tampered with or moved to another row (its
+    // authenticated data no longer matches), or its master key is gone. It is the broker's data that
+    // is wrong, not the request; say so, without echoing the value.
+    return new HttpError(
+      500,
+      "vault_unreadable",
+      error.code === "unknown_key"
+        ? `The stored OneDrive credentials were encrypted with master key ${error.keyId ?? "(unknown)"}, which this broker does not have: add it to FERRY_MASTER_KEY (after the newest key), or reconnect OneDrive.`
+        : "The stored OneDrive credentials could not be decrypted (they were altered or copied from another record): disconnect and reconnect OneDrive.",
+    );
+  }
   if (error.validation !== undefined) return validationError(error);
   switch (error.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":

@@ -17,6 +17,7 @@ export type ErrorCode =
   | "provider_error"
   | "not_configured"
   | "conflict"
+  | "vault_unreadable"
   | "internal_error";
 
 export class HttpError extends Error {
