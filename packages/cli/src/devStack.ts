@@ -4,6 +4,7 @@
 // the web page all work with no other set-up. The broker's port is fixed (7878 by default) because
 // the OAuth redirect URI and the login link are built from it.
 
+import { createServer } from "node:net";
 import { join } from "node:path";
 import {
   createApiKey,
@@ -15,12 +16,13 @@ import {
   type RunningBroker,
   startBroker,
 } from "@ferry/broker";
-import { DEV_CLIENT_ID, type RunningEmulator, startEmulator } from "@ferry/emulator";
+import { DEV_CLIENT_ID, type EmulatorOptions, type RunningEmulator, startEmulator } from "@ferry/emulator";
 import { ferryHome, findCredentials, writeCredentials } from "ferry";
 import { BrokerApi } from "./brokerApi.ts";
 import { demoFiles } from "./demoFiles.ts";
 
 export interface DevStackOptions {
+  /** The broker's port; 0 picks a free loopback port before the broker starts (tests). */
   port: number;
   emulatorPort: number;
   /** Emulator account that answers sign-ins without the sign-in page; undefined shows the page. */
@@ -28,6 +30,10 @@ export interface DevStackOptions {
   seedDemoFiles: boolean;
   /** Which emulated account receives the demo files. */
   account: string;
+  /** The stack's FERRY_HOME (data, emulator state, credentials file); default: ferryHome(). */
+  home?: string;
+  /** More emulator settings (e.g. tokenLifetime), for tests; the dev stack sets the rest. */
+  emulator?: Omit<EmulatorOptions, "dataDir" | "port" | "autoConsent">;
 }
 
 export interface DevStack {
@@ -45,15 +51,18 @@ export interface DevStack {
 export const DEV_USER = "local";
 
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
-  const home = ferryHome();
+  const home = options.home ?? ferryHome();
+  const homeEnv = { FERRY_HOME: home };
+  const port = options.port === 0 ? await freePort() : options.port;
   const emulator = await startEmulator({
+    ...options.emulator,
     dataDir: join(home, "emulator"),
     port: options.emulatorPort,
     autoConsent: options.autoConsent ?? false,
   });
   let broker: RunningBroker | undefined;
   try {
-    const publicUrl = `http://127.0.0.1:${options.port}`;
+    const publicUrl = `http://127.0.0.1:${port}`;
     // The dev stack is embedded by definition: a FERRY_DATABASE_URL or master key meant for a real
     // broker must not leak into it.
     const config = loadConfig({
@@ -65,16 +74,19 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       FERRY_GRAPH_URL: emulator.graphUrl,
     });
     broker = await startBroker(config, {
-      port: options.port,
+      port,
       logger: { level: "error", stream: process.stderr },
     });
     const user =
       (await getUserByName(broker.db, DEV_USER)) ??
       (await createUser(broker.db, { name: DEV_USER, isAdmin: true }));
     const apiKey =
-      (await reusableKey(broker.url)) ??
+      (await reusableKey(broker.url, homeEnv)) ??
       (await createApiKey(broker.db, { userId: user.id, name: "ferry dev" })).token;
-    const credentialsFile = writeCredentials({ url: broker.url, apiKey, graphUrl: emulator.graphUrl });
+    const credentialsFile = writeCredentials(
+      { url: broker.url, apiKey, graphUrl: emulator.graphUrl },
+      homeEnv,
+    );
     if (options.seedDemoFiles) {
       await emulator.admin.seed({ account: options.account, files: await demoFiles() });
     }
@@ -101,13 +113,23 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 }
 
 /** The key from an earlier `ferry dev` in this home, if this broker still accepts it: no pile of keys per restart. */
-async function reusableKey(url: string): Promise<string | undefined> {
+async function reusableKey(url: string, homeEnv: { FERRY_HOME: string }): Promise<string | undefined> {
   try {
-    const saved = findCredentials({}, { FERRY_HOME: ferryHome() });
+    const saved = findCredentials({}, homeEnv);
     if (saved.url !== url) return undefined;
     const me = await new BrokerApi(saved).me();
     return me.user.name === DEV_USER ? saved.apiKey : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A free loopback port: the broker's public URL (its OAuth redirect URI) must be known before it listens. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== "object" || address === null) throw new Error("no free port on 127.0.0.1");
+  return address.port;
 }

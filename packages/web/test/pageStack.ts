@@ -1,19 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createLoginLink,
-  createUser,
-  loadConfig,
-  loginLinkUrl,
-  type RunningBroker,
-  startBroker,
-} from "@ferry/broker";
-import { DEV_CLIENT_ID, type RunningEmulator, startEmulator } from "@ferry/emulator";
-import { DIST_DIR } from "./buildPage.ts";
+import { createLoginLink, createUser, loginLinkUrl, type RunningBroker } from "@ferry/broker";
+import { startDevStack } from "@ferry/cli";
+import type { RunningEmulator } from "@ferry/emulator";
 
-/** Emulator (with its real sign-in and consent pages) + a broker serving the built page, as `ferry dev` runs them. */
+/**
+ * `ferry dev` itself (startDevStack, as `ferry dev --no-auto-consent` runs it) in a temporary FERRY_HOME on a free
+ * port: the emulator with its real sign-in and consent pages, and a broker serving the built page (packages/web/dist).
+ */
 export interface PageStack {
   emu: RunningEmulator;
   broker: RunningBroker;
@@ -24,33 +19,28 @@ export interface PageStack {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === "object" && address ? address.port : 0;
-}
-
 export async function startPageStack(): Promise<PageStack> {
-  const emu = await startEmulator({ autoConsent: false });
   const home = await mkdtemp(join(tmpdir(), "ferry-web-home-"));
-  const port = await freePort();
-  const config = loadConfig({
-    FERRY_HOME: home,
-    FERRY_MS_CLIENT_ID: DEV_CLIENT_ID,
-    FERRY_MS_AUTHORITY: emu.authority,
-    FERRY_GRAPH_URL: emu.graphUrl,
-    FERRY_PUBLIC_URL: `http://127.0.0.1:${port}`,
+  const stack = await startDevStack({
+    home,
+    port: 0,
+    emulatorPort: 0,
+    autoConsent: undefined,
+    seedDemoFiles: false,
+    account: "personal",
+  }).catch(async (error: unknown) => {
+    await rm(home, { recursive: true, force: true });
+    throw error;
   });
-  const broker = await startBroker(config, { port, webDir: DIST_DIR, logger: { level: "silent" } });
+  const { broker } = stack;
   return {
-    emu,
+    emu: stack.emulator,
     broker,
     async newUser(name) {
       const user = await createUser(broker.db, { name });
       const link = await createLoginLink(broker.db, { userId: user.id });
-      return { id: user.id, loginUrl: loginLinkUrl(config, link.token) };
+      // Built as the link `ferry dev` prints for its own user: the broker's URL is the stack's public URL.
+      return { id: user.id, loginUrl: loginLinkUrl({ publicUrl: broker.url }, link.token) };
     },
     async storedTokens(userId) {
       const rows = await broker.db.kysely
@@ -61,8 +51,7 @@ export async function startPageStack(): Promise<PageStack> {
       return rows.map((r) => ({ refresh: r.refresh_token_enc, access: r.access_token_enc }));
     },
     async close() {
-      await broker.close();
-      await emu.close();
+      await stack.close();
       await rm(home, { recursive: true, force: true });
     },
   };
