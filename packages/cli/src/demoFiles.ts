@@ -51,14 +51,19 @@ function measurements(): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** Weather-station readings with a gap, as raw input usually has: three numeric columns to describe(). */
 function raw(): string {
   return [
-    "id,name,email,signup_date,plan",
-    "1,Ada Lovelace,ada@example.com,2026-01-04,pro",
-    "2,Alan Turing,alan@example.com,2026-01-09,free",
-    "3,Grace Hopper, grace@example.com ,2026-02-11,PRO",
-    "4,Edsger Dijkstra,,2026-02-14,free",
-    "5,Barbara Liskov,barbara@example.com,2026/03/01,team",
+    "reading_id,station,taken_at,temperature_c,humidity_pct,wind_kmh",
+    "1,Oslo,2026-03-01T06:00Z,-2.5,81,12.0",
+    "2,Oslo,2026-03-01T12:00Z,3.1,64,18.5",
+    "3,Oslo,2026-03-01T18:00Z,0.4,72,9.0",
+    "4,Lisbon,2026-03-01T06:00Z,11.2,77,6.5",
+    "5,Lisbon,2026-03-01T12:00Z,17.8,58,14.0",
+    "6,Lisbon,2026-03-01T18:00Z,14.6,66,",
+    "7,Cairo,2026-03-01T06:00Z,15.9,45,5.5",
+    "8,Cairo,2026-03-01T12:00Z,27.3,28,11.0",
+    "9,Cairo,2026-03-01T18:00Z,22.0,36,8.5",
     "",
   ].join("\n");
 }
