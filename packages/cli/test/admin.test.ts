@@ -2,7 +2,7 @@
 // `ferry serve` (with its one-time master-key notice) and a login against it; plus the conventions
 // every command shares: --help with examples, exit codes, completion, NO_COLOR.
 
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -133,6 +133,20 @@ describe("ops commands", () => {
 });
 
 describe("conventions", () => {
+  test("run explains how to fix a UDF that Node loads as CommonJS", async () => {
+    const dir = await tempDir("ferry-cli-udf-");
+    try {
+      // No package.json with "type": "module" here: tsx loads a .ts file as CommonJS.
+      await writeFile(join(dir, "job.ts"), 'import { fs } from "ferry";\nexport default () => typeof fs;\n');
+      const result = await run("run", join(dir, "job.ts"));
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toMatch(/loaded as CommonJS.*rename it to \.mts/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test("every command has --help with examples", () => {
     const missing: string[] = [];
     const visit = (command: Command, path: string[]) => {

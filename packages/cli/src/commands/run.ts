@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
-import { CliError, UsageError } from "../errors.ts";
+import { CliError, EXIT_FAILURE, UsageError } from "../errors.ts";
 import { formatCsv, printJson, printTable, type Row } from "../output.ts";
 
 export function registerRun(program: Command): void {
@@ -23,7 +23,7 @@ export function registerRun(program: Command): void {
       if (options.json && options.csv) throw new UsageError("pick one of --json and --csv");
       const path = resolve(file);
       if (!existsSync(path)) throw new UsageError(`${file} does not exist`);
-      const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+      const module = await importUdf(file, path);
       if (typeof module.default !== "function") {
         throw new CliError(
           `${file} has no default export function: add \`export default async () => { … }\``,
@@ -46,4 +46,29 @@ export function registerRun(program: Command): void {
       if (options.csv) process.stdout.write(formatCsv(rows));
       else printTable(rows);
     });
+}
+
+/**
+ * Loads the UDF as an ES module. Outside a package whose package.json says `"type": "module"`, a
+ * `.ts` file is loaded as CommonJS, and its `import … from "ferry"` then fails deep inside the
+ * loader with "require() of ES Module … in a cycle"; say what to do instead.
+ */
+async function importUdf(file: string, path: string): Promise<{ default?: unknown }> {
+  try {
+    return (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (
+      code === "ERR_REQUIRE_CYCLE_MODULE" ||
+      code === "ERR_REQUIRE_ESM" ||
+      /require\(\) (of )?ES Module/i.test(String(error))
+    ) {
+      throw new CliError(
+        `${file} was loaded as CommonJS, so it cannot import ES modules such as "ferry": rename it to .mts, or put it in a folder whose package.json has "type": "module"`,
+        EXIT_FAILURE,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
