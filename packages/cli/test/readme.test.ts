@@ -77,6 +77,7 @@ beforeAll(async () => {
   await writeFile(join(scratch, "bin", "ferry"), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
   await chmod(join(scratch, "bin", "ferry"), 0o755);
   await symlink(join(ROOT, "node_modules"), join(scratch, "node_modules"));
+  await writeFile(join(scratch, "package.json"), '{ "type": "module" }\n');
 }, 30_000);
 
 afterAll(async () => {
@@ -106,6 +107,7 @@ describe("README.md runnable blocks", () => {
       }
       const shown = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
       expect(result.code, shown).toBe(0);
+      expect(result.stdout.trim(), shown).not.toBe("");
       expect(result.stdout, shown).not.toMatch(/: false\s*$/m);
     }, 20_000);
   }
