@@ -1,9 +1,9 @@
-import { type Account, accountById } from "../accounts.ts";
+import type { Account } from "../accounts.ts";
 import type { AppRegistration } from "../options.ts";
 import { opaque } from "../secrets.ts";
 import type { EmulatorState } from "../state.ts";
 import type { AuthorizeRequest } from "./authorizeRequest.ts";
-import { grantRevokedFault, tenantMismatchFault } from "./grantChecks.ts";
+import { grantAccount, grantRevokedFault, tenantMismatchFault } from "./grantChecks.ts";
 import { IdentityFault, missingParameter } from "./identityError.ts";
 import { type Grant, secretKey } from "./identityStore.ts";
 import { verifierMatches } from "./pkce.ts";
@@ -105,14 +105,7 @@ export function redeemAuthorizationCode(
       );
     }
   }
-  const account = accountById(record.accountId);
-  if (!account)
-    throw new IdentityFault(
-      400,
-      "invalid_grant",
-      9002313,
-      "Invalid request. Request is malformed or invalid.",
-    );
+  const account = grantAccount(record.accountId);
   const mismatch = tenantMismatchFault(account, tenant, "authorization code");
   if (mismatch) throw mismatch;
   const grant = state.identity.grants.get(record.grantId);

@@ -1,5 +1,5 @@
 import type { Account } from "../accounts.ts";
-import { accountAllowedForTenant } from "../accounts.ts";
+import { accountAllowedForTenant, accountById } from "../accounts.ts";
 import { IdentityFault, stsTimestamp } from "./identityError.ts";
 import type { Grant } from "./identityStore.ts";
 import type { Tenant } from "./tenants.ts";
@@ -43,4 +43,18 @@ export function tenantMismatchFault(
 
 function isoSeconds(ms: number): string {
   return stsTimestamp(ms).replace(" ", "T");
+}
+
+/** The account a code or refresh token was issued to; a token naming no known account is malformed. */
+export function grantAccount(accountId: string): Account {
+  const account = accountById(accountId);
+  if (!account) {
+    throw new IdentityFault(
+      400,
+      "invalid_grant",
+      9002313,
+      "Invalid request. Request is malformed or invalid.",
+    );
+  }
+  return account;
 }

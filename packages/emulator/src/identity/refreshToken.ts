@@ -1,8 +1,7 @@
-import { accountById } from "../accounts.ts";
 import type { AppRegistration } from "../options.ts";
 import { opaque } from "../secrets.ts";
 import type { EmulatorState } from "../state.ts";
-import { grantRevokedFault, tenantMismatchFault } from "./grantChecks.ts";
+import { grantAccount, grantRevokedFault, tenantMismatchFault } from "./grantChecks.ts";
 import { IdentityFault, missingParameter, stsTimestamp } from "./identityError.ts";
 import { type RefreshTokenRecord, secretKey } from "./identityStore.ts";
 import { graphScopesOf, parseScopes } from "./scopes.ts";
@@ -54,14 +53,7 @@ export function redeemRefreshToken(
       "The provided value for the input parameter 'refresh_token' or 'assertion' is not valid. The refresh token was issued to a different client.",
     );
   }
-  const account = accountById(record.accountId);
-  if (!account)
-    throw new IdentityFault(
-      400,
-      "invalid_grant",
-      9002313,
-      "Invalid request. Request is malformed or invalid.",
-    );
+  const account = grantAccount(record.accountId);
   const grant = state.identity.grants.get(record.grantId);
   if (!grant || grant.revokedAt !== undefined) throw grantRevokedFault(grant, account, record.issuedAt);
   const now = state.clock.now();

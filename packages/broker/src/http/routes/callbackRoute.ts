@@ -4,6 +4,7 @@ import { getSession } from "../../sessions.ts";
 import { failed } from "../authenticate.ts";
 import type { BrokerContext } from "../context.ts";
 import { sendPage } from "../pages.ts";
+import { refuseRateLimited } from "../rateLimitedPage.ts";
 import { SESSION_COOKIE } from "../sessionCookie.ts";
 
 const PARAM = { type: "string", maxLength: 4096 } as const;
@@ -27,17 +28,8 @@ export function callbackRoute(ctx: BrokerContext) {
         },
       },
       async (request, reply) => {
-        const wait = ctx.limiter.retryAfterSeconds(request.ip);
-        if (wait > 0) {
-          ctx.metrics.rateLimited.inc();
-          reply.header("retry-after", String(wait));
-          return sendPage(reply, 429, {
-            title: "Too many attempts",
-            heading: "Too many failed attempts",
-            paragraphs: [`Too many failed sign-in attempts came from your address; try again in ${wait} s.`],
-            tone: "error",
-          });
-        }
+        const limited = refuseRateLimited(ctx, request, reply);
+        if (limited) return limited;
         const query = request.query as Record<string, string | undefined>;
         const rawQuery = request.url.includes("?") ? request.url.slice(request.url.indexOf("?") + 1) : "";
         const cookie = request.cookies[SESSION_COOKIE];

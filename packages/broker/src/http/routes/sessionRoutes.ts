@@ -4,6 +4,7 @@ import { createSession, csrfTokenFor, endSession } from "../../sessions.ts";
 import { authenticator, failed, requireAuth } from "../authenticate.ts";
 import type { BrokerContext } from "../context.ts";
 import { sendPage } from "../pages.ts";
+import { refuseRateLimited } from "../rateLimitedPage.ts";
 import { clearSessionCookie, setSessionCookie } from "../sessionCookie.ts";
 
 const TOKEN = { type: "string", maxLength: 256 } as const;
@@ -16,17 +17,8 @@ export function sessionRoutes(ctx: BrokerContext) {
   const { authenticate } = authenticator(ctx);
 
   async function login(request: FastifyRequest, reply: FastifyReply, token: string | undefined) {
-    const wait = ctx.limiter.retryAfterSeconds(request.ip);
-    if (wait > 0) {
-      ctx.metrics.rateLimited.inc();
-      reply.header("retry-after", String(wait));
-      return sendPage(reply, 429, {
-        title: "Too many attempts",
-        heading: "Too many failed sign-in attempts",
-        paragraphs: [`Too many failed sign-in attempts came from your address; try again in ${wait} s.`],
-        tone: "error",
-      });
-    }
+    const limited = refuseRateLimited(ctx, request, reply);
+    if (limited) return limited;
     const redeemed = token === undefined ? undefined : await redeemLoginLink(ctx.db, token);
     if (redeemed === undefined) {
       failed(ctx, request.ip, "login_link");
