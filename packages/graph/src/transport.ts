@@ -105,6 +105,7 @@ export class Transport {
       try {
         return await read(response);
       } catch (error) {
+        this.pacer.settled();
         const decision = this.policy.decide({
           attempt,
           elapsedMs: Date.now() - started,
@@ -171,15 +172,17 @@ export class Transport {
       if (response.status === 401 && auth && !refreshed && replayable) {
         // An expired or revoked token: ask the source for a fresh one once, then try again.
         await response.body?.cancel();
+        this.pacer.settled();
         refreshed = true;
         this.stats.tokenRefreshes++;
         continue;
       }
+      const throttle = response.status === 429 || response.status === 503;
+      if (!throttle) this.pacer.succeeded();
       if (response.ok || (response.status >= 300 && response.status < 400) || req.accept?.(response.status)) {
-        if (response.ok) this.pacer.succeeded();
         return response;
       }
-      if (response.status === 429 || response.status === 503) {
+      if (throttle) {
         this.stats.throttles++;
         const retryAfter = retryAfterSeconds(response);
         // Microsoft's guidance: pause every request of this client, not just this one.

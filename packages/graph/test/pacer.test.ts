@@ -32,15 +32,63 @@ describe("Pacer", () => {
     expect(pacer.remainingMs).toBe(0);
   });
 
-  it("holds 20 concurrent callers until Retry-After has elapsed, then releases them all", async () => {
+  it("holds 20 concurrent callers until Retry-After has elapsed, then sends one probe and releases the rest when it succeeds", async () => {
     const pacer = new Pacer();
     pacer.throttled(2.5);
     const callers = Array.from({ length: 20 }, () => track(pacer.ready()));
     await vi.advanceTimersByTimeAsync(2_499);
     expect(callers.filter((c) => c.settled())).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1);
+    expect(callers.filter((c) => c.settled())).toHaveLength(1);
+    pacer.succeeded();
+    await vi.advanceTimersByTimeAsync(0);
     expect(callers.filter((c) => c.settled())).toHaveLength(20);
     expect(callers.every((c) => c.error() === undefined)).toBe(true);
+  });
+
+  it("keeps the others waiting while each probe is throttled again, so a long storm costs one request per pause", async () => {
+    const pacer = new Pacer();
+    pacer.throttled(2);
+    const callers = Array.from({ length: 20 }, () => track(pacer.ready()));
+    let sent = 0;
+    for (let pause = 0; pause < 4; pause++) {
+      await vi.advanceTimersByTimeAsync(pacer.remainingMs);
+      const through = callers.filter((c) => c.settled()).length;
+      expect(through, `pause ${pause}`).toBe(sent + 1);
+      sent = through;
+      // The probe is refused again; in the real client it then waits like everyone else.
+      pacer.throttled(2);
+      callers.push(track(pacer.ready()));
+    }
+    pacer.succeeded();
+    await vi.advanceTimersByTimeAsync(pacer.remainingMs);
+    expect(callers.filter((c) => c.settled())).toHaveLength(callers.length);
+  });
+
+  it("lets the next caller probe when a probe ends without an answer about throttling", async () => {
+    const pacer = new Pacer();
+    pacer.throttled(1);
+    const a = track(pacer.ready());
+    const b = track(pacer.ready());
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect([a.settled(), b.settled()]).toEqual([true, false]);
+    // The probe's connection was reset: nothing is known, so one more caller tries.
+    pacer.settled();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(b.settled()).toBe(true);
+  });
+
+  it("gives up on a probe that never reports back after probeTimeoutMs", async () => {
+    const pacer = new Pacer({ probeTimeoutMs: 5_000 });
+    pacer.throttled(1);
+    const a = track(pacer.ready());
+    const b = track(pacer.ready());
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(a.settled()).toBe(true);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(b.settled()).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(b.settled()).toBe(true);
   });
 
   it("also pauses callers that arrive during the pause", async () => {
