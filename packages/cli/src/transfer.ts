@@ -93,6 +93,7 @@ export async function copyFiles(
     totalFiles: copies.length,
   });
   const limit = pLimit(Math.max(1, transfers));
+  const retriesBefore = retriesOf(src, dst);
   try {
     await Promise.all(
       copies.map((c) =>
@@ -106,6 +107,21 @@ export async function copyFiles(
   } finally {
     progress.stop();
   }
+  // Quiet when nothing went wrong, as cp is; otherwise say that Graph pushed back and that it did not matter.
+  const retries = retriesOf(src, dst) - retriesBefore;
+  if (retries > 0) {
+    process.stderr.write(
+      `${retries} request${retries === 1 ? " was" : "s were"} retried after throttling or transient errors; ` +
+        `all ${copies.length} file${copies.length === 1 ? "" : "s"} arrived and verified\n`,
+    );
+  }
+}
+
+function retriesOf(...locations: Location[]): number {
+  const clients = new Set(locations.flatMap((l) => (l.kind === "onedrive" ? [l.client] : [])));
+  let retries = 0;
+  for (const client of clients) retries += client.stats.retries;
+  return retries;
 }
 
 /** `cp [-r] SRC DST`: a file or a tree, into DST or as DST, as Unix cp decides. */

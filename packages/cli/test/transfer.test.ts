@@ -4,13 +4,12 @@
 
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, open, readdir, rm, writeFile } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { mkdir, open, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { EmulatorAdmin } from "@ferry/emulator";
-import { QuickXorHash } from "@ferry/graph";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BIN, connectOneDrive, type Dev, ferry, startDev, tempDir } from "./ferry.ts";
+import { hashFile, hashTree } from "./trees.ts";
 
 let home: string;
 let work: string;
@@ -29,23 +28,6 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
   await rm(work, { recursive: true, force: true });
 });
-
-async function hashFile(path: string): Promise<string> {
-  const hash = new QuickXorHash();
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest();
-}
-
-/** rel path (with `/`) → QuickXorHash of every file below `root`. */
-async function hashTree(root: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const full = join(e.parentPath, e.name);
-    out.set(relative(root, full).split(sep).join("/"), await hashFile(full));
-  }
-  return out;
-}
 
 const FOLDERS = [
   "plain",

@@ -226,8 +226,10 @@ export class OneDriveClient {
     return this.core.json<DriveItem>("POST", this.core.actionUrl(parent, "children"), {
       path: names.join("/"),
       json: { name: names.at(-1), folder: {}, "@microsoft.graph.conflictBehavior": conflict },
-      // A retried create meets the folder the first attempt made: 409 for `fail`, which mkdir -p accepts.
-      idempotent: false,
+      // Repeating a create is harmless unless Graph picks a new name: with `fail` a retry whose first attempt
+      // did land meets 409 (which mkdir -p accepts), with `replace` it replaces an empty folder; `rename`
+      // would make a second folder, "name 1".
+      idempotent: conflict !== "rename",
       ...(signal ? { signal } : {}),
     });
   }

@@ -126,3 +126,21 @@ describe("throttling", () => {
     expect(od.stats.throttles).toBe(1);
   });
 });
+
+describe("creating folders through server errors", () => {
+  it("retries a folder create that Graph answered with 500, and mkdir -p still succeeds", async () => {
+    const od = h.client("personal");
+    await h.emu.admin.faults({ method: "POST", path: "/children", count: 2, status: 500 });
+    const made = await od.mkdir("mk500/a/b", { parents: true });
+    expect(made.folder).toBeDefined();
+    expect((await od.stat("mk500/a/b")).folder).toBeDefined();
+    expect(od.stats.retries).toBe(2);
+  });
+
+  it("does not repeat a create with conflict `rename`, which could make a second folder", async () => {
+    const od = h.client("personal");
+    await h.emu.admin.faults({ method: "POST", path: "/children", count: 1, status: 500 });
+    await expect(od.mkdir("mk500-rename", { conflict: "rename" })).rejects.toThrow(/HTTP 500/);
+    expect(od.stats.retries).toBe(0);
+  });
+});
