@@ -14,7 +14,10 @@ export interface MintedToken {
   account: { email: string; name: string };
 }
 
-/** Refetch this long before expiry, so a token never runs out in the middle of a request. */
+/**
+ * Refetch this long before expiry, so a token never runs out in the middle of a request; for a token that
+ * came with less than four times that left (short lifetimes set by policy), a quarter of what it had.
+ */
 const EARLY_MS = 60_000;
 const ATTEMPTS = 4;
 
@@ -28,6 +31,7 @@ export function brokerTokenSource(
   fetchImpl: typeof fetch = fetch,
 ): BrokerTokenSource {
   let cached: MintedToken | undefined;
+  let cachedEarlyMs = EARLY_MS;
   let inFlight: Promise<MintedToken> | undefined;
   const endpoint = `${credentials.url.replace(/\/+$/, "")}/api/v1/integrations/onedrive/token`;
 
@@ -70,7 +74,8 @@ export function brokerTokenSource(
 
   const source = (async (options?: { forceRefresh?: boolean; signal?: AbortSignal }) => {
     const force = options?.forceRefresh === true;
-    if (!force && cached && Date.parse(cached.expiresAt) - Date.now() > EARLY_MS) return cached.accessToken;
+    if (!force && cached && Date.parse(cached.expiresAt) - Date.now() > cachedEarlyMs)
+      return cached.accessToken;
     // One broker call for many concurrent callers; a forced refresh waits for any call in flight
     // and then makes its own, since the in-flight one may return the token Graph just refused.
     if (!force && inFlight) return (await inFlight).accessToken;
@@ -82,6 +87,7 @@ export function brokerTokenSource(
     inFlight = call;
     try {
       cached = await call;
+      cachedEarlyMs = Math.min(EARLY_MS, Math.max(0, Date.parse(cached.expiresAt) - Date.now()) / 4);
       return cached.accessToken;
     } finally {
       if (inFlight === call) inFlight = undefined;

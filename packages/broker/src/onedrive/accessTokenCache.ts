@@ -10,6 +10,17 @@ export interface MintedToken {
 interface Entry {
   token: MintedToken;
   cachedAt: number;
+  /** When Microsoft issued the token (epoch ms), which with expiresAt gives its lifetime. */
+  issuedAt: number;
+}
+
+/**
+ * How much life a token must have left to be handed out: `capMs`, or a quarter of its lifetime when that is
+ * shorter. Tenants can shorten token lifetimes by policy, and the emulator's --token-lifetime 20 does the same;
+ * asking five minutes of a 20-second token would refresh at Microsoft on every single mint.
+ */
+export function requiredValidityMs(issuedAt: number, expiresAt: number, capMs: number): number {
+  return Math.min(capMs, Math.max(0, expiresAt - issuedAt) / 4);
 }
 
 const MAX_ENTRIES = 10_000;
@@ -24,17 +35,19 @@ export class AccessTokenCache {
   readonly #entries = new Map<string, Entry>();
   constructor(private readonly ttlMs: number) {}
 
+  /** The cached token, if the TTL has not passed and it has `minValidityMs` (or a quarter of its lifetime) left. */
   get(userId: string, now: number, minValidityMs: number): MintedToken | undefined {
     const entry = this.#entries.get(userId);
     if (entry === undefined) return undefined;
-    if (now - entry.cachedAt >= this.ttlMs || entry.token.expiresAt - now <= minValidityMs) {
+    const required = requiredValidityMs(entry.issuedAt, entry.token.expiresAt, minValidityMs);
+    if (now - entry.cachedAt >= this.ttlMs || entry.token.expiresAt - now <= required) {
       this.#entries.delete(userId);
       return undefined;
     }
     return entry.token;
   }
 
-  set(userId: string, token: MintedToken, now: number): void {
+  set(userId: string, token: MintedToken, now: number, issuedAt: number): void {
     if (this.ttlMs <= 0) return;
     this.#entries.delete(userId);
     if (this.#entries.size >= MAX_ENTRIES) {
@@ -42,7 +55,7 @@ export class AccessTokenCache {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(userId, { token, cachedAt: now });
+    this.#entries.set(userId, { token, cachedAt: now, issuedAt });
   }
 
   forget(userId: string): void {

@@ -12,7 +12,7 @@ import type { FerryDb } from "../db.ts";
 import { type HttpError, needsReconnect, notConnected, refreshUnavailable } from "../http/httpError.ts";
 import type { BrokerMetrics } from "../metrics.ts";
 import type { ConnectionRow } from "../schema.ts";
-import type { AccessTokenCache, MintedToken } from "./accessTokenCache.ts";
+import { type AccessTokenCache, type MintedToken, requiredValidityMs } from "./accessTokenCache.ts";
 import type { ConnectionStore } from "./connections.ts";
 import type { IssuedTokens, MicrosoftIdentity } from "./microsoftIdentity.ts";
 import { aadstsCode, classifyProviderError, type ProviderError } from "./providerError.ts";
@@ -84,7 +84,7 @@ export class TokenMinter {
       if (row.status === "needs_reconnect") throw needsReconnect(row.last_error);
       if (isFresh(row, MIN_VALIDITY_MS) && row.access_expires_at !== staleExpiresAt) {
         const token = this.#mintedFrom(row);
-        cache.set(userId, token, Date.now());
+        cache.set(userId, token, Date.now(), issuedAt(row));
         metrics.cacheHits.inc();
         metrics.mints.inc({ result: "ok" });
         metrics.mintDuration.observe({ source: "cache" }, (performance.now() - started) / 1000);
@@ -176,7 +176,7 @@ export class TokenMinter {
     if (trigger === "mint" && isFresh(row, MIN_VALIDITY_MS) && row.access_expires_at !== staleExpiresAt) {
       // The previous lease holder (here or in another instance) refreshed it: take its result.
       const token = this.#mintedFrom(row);
-      cache.set(row.user_id, token, Date.now());
+      cache.set(row.user_id, token, Date.now(), issuedAt(row));
       return token;
     }
     if (trigger === "keepalive" && row.last_refresh_at !== null && row.last_refresh_at >= idleBefore) {
@@ -215,7 +215,7 @@ export class TokenMinter {
     });
     metrics.refreshes.inc({ trigger });
     const token = toMinted(updated, tokens.accessToken);
-    cache.set(row.user_id, token, now);
+    cache.set(row.user_id, token, now, now);
     return token;
   }
 
@@ -293,8 +293,14 @@ function isFresh(row: ConnectionRow, minValidityMs: number): boolean {
     row.status === "connected" &&
     row.access_token_enc !== null &&
     row.access_expires_at !== null &&
-    row.access_expires_at - Date.now() > minValidityMs
+    row.access_expires_at - Date.now() >
+      requiredValidityMs(issuedAt(row), row.access_expires_at, minValidityMs)
   );
+}
+
+/** The access token is written together with last_refresh_at, by both the first sign-in and every refresh. */
+function issuedAt(row: ConnectionRow): number {
+  return row.last_refresh_at ?? row.connected_at;
 }
 
 function toMinted(row: ConnectionRow, accessToken: string): MintedToken {

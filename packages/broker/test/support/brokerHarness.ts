@@ -282,11 +282,11 @@ export async function mint(b: BrokerUnderTest, user: TestUser): Promise<LightMyR
   return b.inject({ method: "POST", url: "/api/v1/integrations/onedrive/token", headers: user.bearer });
 }
 
-/** Makes the stored access token look nearly expired, so the next mint must refresh. */
+/** Makes the stored access token look nearly expired (an hour's token with a minute left), so the next mint must refresh. */
 export async function makeStale(b: BrokerUnderTest, userId: string): Promise<void> {
   await b.database.db.kysely
     .updateTable("connections")
-    .set({ access_expires_at: Date.now() + 60_000 })
+    .set({ access_expires_at: Date.now() + 60_000, last_refresh_at: Date.now() - 3_540_000 })
     .where("user_id", "=", userId)
     .execute();
 }
