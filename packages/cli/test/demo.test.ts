@@ -1,12 +1,13 @@
-// `npm run demo` as a newcomer runs it: a child process with an empty FERRY_HOME and no Ferry
+// `npm run demo` as a newcomer runs it: a child process in a clean copy of the repository (its tracked
+// files only: no built web page, no state left by other tests), with an empty FERRY_HOME and no Ferry
 // variables. Every example must run, and the summary CSV the read-input/write-output example wrote
 // to the emulated drive (printed as read back) must hold pandas describe()'s numbers for the seeded
 // input/raw.csv, computed here independently. A failing example must fail the demo, naming it.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { copyFile, lstat, mkdir, readdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { demoFiles } from "../src/demoFiles.ts";
@@ -16,9 +17,52 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
 const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 
 let scratch: string;
+let clone: string;
 beforeAll(async () => {
   scratch = await tempDir("ferry-demo-test-");
+  clone = await cleanCopy(join(scratch, "repo"));
 });
+
+/**
+ * The repository's tracked files, as a fresh clone has them. `npm ci` is not re-run (it would rebuild
+ * better-sqlite3 for a minute): node_modules links to the installed packages, except the workspace links,
+ * which point at the copy's own packages so that every line of Ferry that runs is the copy's.
+ */
+async function cleanCopy(dest: string): Promise<string> {
+  const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: ROOT })
+    .toString()
+    .split("\0")
+    .filter(Boolean);
+  for (const file of tracked) {
+    await mkdir(dirname(join(dest, file)), { recursive: true });
+    await copyFile(join(ROOT, file), join(dest, file));
+  }
+  const linkModules = async (from: string, to: string) => {
+    await mkdir(to, { recursive: true });
+    for (const name of await readdir(from)) {
+      const source = join(from, name);
+      if (name.startsWith("@") && (await lstat(source)).isDirectory()) {
+        await linkModules(source, join(to, name));
+        continue;
+      }
+      const target = (await lstat(source)).isSymbolicLink() ? await readlink(source) : undefined;
+      // Workspace packages are relative links into packages/: kept relative, they land in the copy.
+      await symlink(target?.includes("packages/") ? target : source, join(to, name));
+    }
+  };
+  await linkModules(join(ROOT, "node_modules"), join(dest, "node_modules"));
+  for (const pkg of await readdir(join(ROOT, "packages"))) {
+    const own = join(ROOT, "packages", pkg, "node_modules");
+    if (
+      await lstat(own).then(
+        () => true,
+        () => false,
+      )
+    )
+      await linkModules(own, join(dest, "packages", pkg, "node_modules"));
+  }
+  return dest;
+}
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
@@ -30,7 +74,7 @@ function runDemo(
   for (const key of ["FERRY_URL", "FERRY_API_KEY", "FERRY_GRAPH_URL", "FERRY_DATABASE_URL"]) delete env[key];
   const started = Date.now();
   return new Promise((done, fail) => {
-    const child = spawn(NPM, ["run", "--silent", "demo"], { cwd: ROOT, env });
+    const child = spawn(NPM, ["run", "--silent", "demo"], { cwd: clone, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -74,7 +118,7 @@ describe("npm run demo", () => {
     expect(code, `stdout:\n${stdout}\nstderr:\n${stderr}`).toBe(0);
     expect(ms).toBeLessThan(60_000);
 
-    const examples = readdirSync(join(ROOT, "examples")).filter((f) => f.endsWith(".ts"));
+    const examples = readdirSync(join(clone, "examples")).filter((f) => f.endsWith(".ts"));
     expect(examples.length).toBeGreaterThanOrEqual(10);
     for (const file of examples) {
       expect(stdout).toContain(`(examples/${file}) ==`);
