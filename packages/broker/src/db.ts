@@ -64,6 +64,13 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   // An idle client whose server connection drops emits 'error' on the pool, which would otherwise crash the
   // process; the pool discards that client and the next query opens a fresh one.
   pool.on("error", () => {});
+  // The pool listens for that only while a client is idle. A server connection that dies while its client is
+  // handed out (a terminated backend, a failover, a network cut mid-transaction, or a dead client handed out
+  // again before its 'end' arrived) emits 'error' on the client itself, and nobody listening crashed the whole
+  // broker. The query in flight fails on its own and the pool discards the dead client once it is released.
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(kysely);
