@@ -262,14 +262,19 @@ async function runLeased<T>(
 }
 
 async function release(db: FerryDb, connectionId: string, owner: string): Promise<void> {
-  try {
-    await db.kysely
-      .updateTable("connections")
-      .set({ refresh_lock_owner: null, refresh_lock_until: null })
-      .where("id", "=", connectionId)
-      .where("refresh_lock_owner", "=", owner)
-      .execute();
-  } catch {
-    // The result of fn stands: if the release cannot be written, the lease simply runs out.
+  // Twice: right after a PostgreSQL backend dies, the pool can hand out its dead connection once more, and a
+  // release lost to that would make every other caller wait out the whole lease.
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      await db.kysely
+        .updateTable("connections")
+        .set({ refresh_lock_owner: null, refresh_lock_until: null })
+        .where("id", "=", connectionId)
+        .where("refresh_lock_owner", "=", owner)
+        .execute();
+      return;
+    } catch {
+      // The result of fn stands: if the release cannot be written, the lease simply runs out.
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isDatabaseUnavailable } from "../databaseErrors.ts";
 import { NotConfiguredError } from "../onedrive/microsoftIdentity.ts";
 import { VaultError } from "../vault.ts";
 import { HttpError } from "./httpError.ts";
@@ -38,6 +39,14 @@ function toHttpError(error: FastifyError): HttpError {
       error.code === "unknown_key"
         ? `The stored OneDrive credentials were encrypted with master key ${error.keyId ?? "(unknown)"}, which this broker does not have: add it to FERRY_MASTER_KEY (after the newest key), or reconnect OneDrive.`
         : "The stored OneDrive credentials could not be decrypted (they were altered or copied from another record): disconnect and reconnect OneDrive.",
+    );
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new HttpError(
+      503,
+      "database_unavailable",
+      "The broker lost its database connection for a moment; nothing was changed. Retry in a second.",
+      { "retry-after": "1" },
     );
   }
   if (error.validation !== undefined) return validationError(error);

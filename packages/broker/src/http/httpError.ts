@@ -18,6 +18,7 @@ export type ErrorCode =
   | "not_configured"
   | "conflict"
   | "vault_unreadable"
+  | "database_unavailable"
   | "internal_error";
 
 export class HttpError extends Error {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { isDatabaseUnavailable } from "../../databaseErrors.ts";
 import { NotConfiguredError, ONEDRIVE_SCOPES } from "../../onedrive/microsoftIdentity.ts";
 import { classifyProviderError } from "../../onedrive/providerError.ts";
 import type { ConnectionRow } from "../../schema.ts";
@@ -93,7 +94,8 @@ export function integrationRoutes(ctx: BrokerContext) {
         try {
           started = await ctx.device.start(user.id);
         } catch (error) {
-          if (error instanceof NotConfiguredError) throw error;
+          // Only Microsoft's answers are provider errors; the broker's own failures (its database) are not.
+          if (error instanceof NotConfiguredError || isDatabaseUnavailable(error)) throw error;
           const failure = classifyProviderError(error);
           throw new HttpError(
             502,
