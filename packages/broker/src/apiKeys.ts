@@ -27,7 +27,9 @@ export interface CreatedApiKey {
 export class InvalidKeyNameError extends Error {
   override name = "InvalidKeyNameError";
   constructor() {
-    super("an API key name is 1 to 100 characters, for example the job or machine that will use it");
+    super(
+      "an API key name is 1 to 100 characters without control characters, for example the job or machine that will use it",
+    );
   }
 }
 
@@ -43,6 +45,10 @@ export async function createApiKey(
 ): Promise<CreatedApiKey> {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 100) throw new InvalidKeyNameError();
+  // PostgreSQL text cannot hold NUL (the insert failed, a 500) and turns a lone surrogate into U+FFFD, so the
+  // name would not be stored as given; and a name is printed by `ferry keys list`, where control characters
+  // could rewrite the terminal. Refused alike on both databases.
+  if (/[\p{Cc}\p{Surrogate}]/u.test(name)) throw new InvalidKeyNameError();
   const secret = randomToken();
   const row: ApiKeyRow = {
     id: randomBytes(8).toString("hex"),

@@ -27,10 +27,10 @@ export class InvalidUserNameError extends Error {
 }
 
 // Names show up in CLI output, URLs and logs, so they are kept to characters that need no quoting anywhere.
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+export const USER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 export async function createUser(db: FerryDb, input: { name: string; isAdmin?: boolean }): Promise<User> {
-  if (!NAME.test(input.name)) throw new InvalidUserNameError();
+  if (!USER_NAME_PATTERN.test(input.name)) throw new InvalidUserNameError();
   const row: UserRow = {
     id: randomUUID(),
     name: input.name,

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createLoginLink, createUser, MasterKey, SESSION_COOKIE, startBroker } from "../src/index.ts";
 import { DIALECTS } from "./helpers.ts";
 import {
+  authorize,
   brokerConfig,
   connectOneDrive,
   createTestUser,
@@ -194,6 +195,32 @@ for (const dialect of DIALECTS) {
         expect((await b.inject({ method: "GET", url: `/login/${"b".repeat(42)}${i}` })).statusCode).toBe(400);
       }
       expect((await b.inject({ method: "GET", url: `/login/${"c".repeat(43)}` })).statusCode).toBe(429);
+    });
+
+    it("OAuth state guesses count too: once limited, the callback answers 429 before looking at the state", async () => {
+      const ada = await createTestUser(b, "ada");
+      // A real sign-in answer, to show that a limited address is not even told whether its state is right.
+      await b.emu.admin.settings({ autoConsent: "personal" });
+      const started = await b.inject({
+        method: "POST",
+        url: "/api/v1/integrations/onedrive/connect",
+        headers: ada.bearer,
+      });
+      const callback = await authorize(started.json().authorizationUrl);
+      for (let i = 0; i < 5; i++) {
+        const guess = await b.inject({
+          method: "GET",
+          url: `/integrations/onedrive/callback?code=x&state=${"s".repeat(42)}${i}`,
+        });
+        expect(guess.statusCode).toBe(400);
+      }
+      const limited = await b.inject({ method: "GET", url: callback });
+      expect(limited.statusCode).toBe(429);
+      expect(Number(limited.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+      expect(await b.database.db.kysely.selectFrom("connections").selectAll().execute()).toEqual([]);
+      expect((await b.inject({ method: "GET", url: "/metrics" })).body).toMatch(
+        /ferry_broker_auth_failures_total\{kind="oauth_state"\} 5/,
+      );
     });
   });
 

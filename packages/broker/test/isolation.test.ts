@@ -38,6 +38,29 @@ for (const dialect of DIALECTS) {
       expect(viaCookie.body).not.toContain("ada.lovelace");
     });
 
+    it("GET /api/v1/integrations?check=1 checks only the caller's own connection", async () => {
+      const ada = await createTestUser(b, "ada");
+      const bob = await createTestUser(b, "bob");
+      await connectOneDrive(b, ada, "personal");
+      // Ada's grant is revoked at Microsoft: a check that reached her connection would mark it needs_reconnect.
+      await b.emu.admin.revoke("personal");
+      const before = await connections(b);
+      const bobs = await b.inject({
+        method: "GET",
+        url: "/api/v1/integrations?check=1",
+        headers: bob.bearer,
+      });
+      expect(bobs.json().integrations[0]).toMatchObject({ status: "disconnected", account: null });
+      expect(await connections(b)).toEqual(before);
+      // The same check by Ada does reach her connection, so Bob's really was kept to his own.
+      const adas = await b.inject({
+        method: "GET",
+        url: "/api/v1/integrations?check=1",
+        headers: ada.bearer,
+      });
+      expect(adas.json().integrations[0].status).toBe("needs_reconnect");
+    });
+
     it("POST …/token mints only the caller's own connection, fresh or refreshed", async () => {
       const ada = await createTestUser(b, "ada");
       const bob = await createTestUser(b, "bob");

@@ -1,8 +1,9 @@
 import fastifyCookie from "@fastify/cookie";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import type { BrokerContext } from "./context.ts";
 import { installErrorHandling } from "./errorHandler.ts";
+import { HttpError } from "./httpError.ts";
 import { adminRoutes } from "./routes/adminRoutes.ts";
 import { callbackRoute } from "./routes/callbackRoute.ts";
 import { integrationRoutes } from "./routes/integrationRoutes.ts";
@@ -25,6 +26,22 @@ export async function buildApp(ctx: BrokerContext, options: AppOptions): Promise
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: options.trustProxy,
     return503OnClosing: true,
+    // A malformed percent-escape in the path (`/api/v1/admin/users/%ZZ/keys`) is refused by the router before any
+    // hook or handler runs, so the error handler never sees it; Fastify's own answer has another shape
+    // (`{ error, code, message }` with a string `error`) than every other API error, which a client reading
+    // `error.code` would misread.
+    frameworkErrors: (error, _request, reply) => {
+      const refusal =
+        error.code === "FST_ERR_BAD_URL"
+          ? new HttpError(
+              400,
+              "invalid_request",
+              "The URL holds a malformed percent-escape (a % not followed by two hex digits).",
+            )
+          : new HttpError(400, "invalid_request", "The request is not valid.");
+      // The reply's generic route types cannot be inferred this early; it is an ordinary reply.
+      (reply as unknown as FastifyReply).code(refusal.status).send(refusal.toBody());
+    },
     ajv: {
       // Fastify's defaults silently drop unknown fields and coerce types; the API refuses both instead, so a typo
       // in a field name is an error rather than a quietly ignored setting.

@@ -6,6 +6,7 @@ import {
   getUserByName,
   InvalidUserNameError,
   listUsers,
+  USER_NAME_PATTERN,
   type User,
   UserExistsError,
 } from "../../users.ts";
@@ -15,11 +16,13 @@ import { HttpError } from "../httpError.ts";
 import { iso } from "../isoTime.ts";
 import { loginLinkUrl } from "../loginLinkUrl.ts";
 
+// Patterns, not just lengths: PostgreSQL refuses a NUL in a text parameter, so an unchecked `%00` in the URL reached
+// the query and came back as a 500. A name no user can have, or a key id no key can have, is a 400 up front.
 const USER_PARAMS = {
   type: "object",
   properties: {
-    user: { type: "string", minLength: 1, maxLength: 64 },
-    keyId: { type: "string", maxLength: 64 },
+    user: { type: "string", minLength: 1, maxLength: 64, pattern: USER_NAME_PATTERN.source },
+    keyId: { type: "string", maxLength: 64, pattern: "^[0-9a-f]{16}$" },
   },
 } as const;
 
