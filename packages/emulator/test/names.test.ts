@@ -127,6 +127,18 @@ describe("OneDrive naming rules", () => {
     expect(r.body.error.innerError?.code).toBe("pathIsTooLong");
   });
 
+  it("the 400 characters count the path below the root: exactly 400 is accepted, 401 refused", async () => {
+    const parent = fresh();
+    const top = parent.slice("me/drive/root:/".length, -1);
+    const outer = await mkdir("a".repeat(200), "personal", parent);
+    const inside = `me/drive/items/${outer.body.id}`;
+    const room = 400 - `${top}/${"a".repeat(200)}/`.length;
+    const over = await mkdir("c".repeat(room + 1), "personal", inside);
+    expect(over.status).toBe(400);
+    expect(over.body.error.innerError?.code).toBe("pathIsTooLong");
+    expect((await mkdir("b".repeat(room), "personal", inside)).status).toBe(201);
+  });
+
   it("a move that would push a descendant's path past 400 characters is refused", async () => {
     const deep = await mkdir("d".repeat(190), "personal", fresh());
     await mkdir("e".repeat(150), "personal", `me/drive/items/${deep.body.id}`);

@@ -48,7 +48,7 @@ export function normalizePath(path: string): string[] {
     throw new InvalidPathError(
       path,
       "invalidUnicode",
-      "it contains a lone UTF-16 surrogate (not valid Unicode)",
+      `${subject(path, LONE_SURROGATE)}contains a lone UTF-16 surrogate (not valid Unicode)`,
     );
   }
   // macOS hands out decomposed (NFD) names; OneDrive compares names as sent, so one spelling
@@ -59,13 +59,17 @@ export function normalizePath(path: string): string[] {
     throw new InvalidPathError(
       path,
       "controlCharacter",
-      `it contains the control character ${codePoint(control[0])}`,
+      `${subject(nfc, CONTROL_CHARACTER)}contains the control character ${codePoint(control[0])}`,
     );
   }
   if (nfc.includes("\\")) {
     // Refused rather than treated as a separator: on Windows `a\b` means a folder, elsewhere it is a
     // name character, and OneDrive forbids it in names either way.
-    throw new InvalidPathError(path, "backslash", 'it contains "\\": use "/" to separate folders');
+    throw new InvalidPathError(
+      path,
+      "backslash",
+      `${subject(nfc, /\\/)}contains "\\": use "/" to separate folders`,
+    );
   }
 
   const names: string[] = [];
@@ -198,6 +202,16 @@ export function itemAction(drive: string, path: string, action: string): string 
     );
   }
   return `${itemPath(drive, path)}/${action}`;
+}
+
+/**
+ * Who a path-wide rule blames: `the name "…" ` when the path has several names, so a NUL deep in a
+ * long path is pinned to the one name that holds it; `it ` when the path is a single name.
+ */
+function subject(path: string, pattern: RegExp): string {
+  const names = path.split("/").filter((s) => s !== "");
+  const culprit = names.find((s) => pattern.test(s));
+  return culprit !== undefined && names.length > 1 ? `the name ${JSON.stringify(culprit)} ` : "it ";
 }
 
 function codePoint(c: string): string {

@@ -38,8 +38,14 @@ export function checkName(name: string, driveType: string): void {
     throw invalid(`The name is longer than ${MAX_NAME_LENGTH} characters.`, "nameTooLong");
 }
 
+/**
+ * `path` is written from the root with a leading slash (`/a/b.txt`). The limit counts the decoded path
+ * below the root (`a/b.txt`), the "file path, including the file name" of Microsoft's restrictions page,
+ * and the count Ferry's client refuses at: counting the slash too made 400 characters a path the client
+ * sent and the emulator refused.
+ */
 export function checkPathLength(path: string): void {
-  if (path.length > MAX_PATH_LENGTH) {
+  if (path.replace(/^\//, "").length > MAX_PATH_LENGTH) {
     throw invalid(`The path is longer than ${MAX_PATH_LENGTH} characters.`, "pathIsTooLong");
   }
 }
