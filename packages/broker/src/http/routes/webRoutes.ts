@@ -41,8 +41,8 @@ export function webRoutes(ctx: BrokerContext) {
         setHeaders(res, path) {
           // The page loads only its own bundled files and talks only to this broker; it may not be framed.
           if (path.endsWith(".html")) {
-            res.setHeader("content-security-policy", WEB_PAGE_CSP);
-            res.setHeader("cache-control", "no-cache");
+            res.header("content-security-policy", WEB_PAGE_CSP);
+            res.header("cache-control", "no-cache");
           }
         },
       });
