@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordFigures } from "../../../reliability/figures.ts";
 import { InvalidPathError, MAX_NAME_LENGTH, MAX_PATH_LENGTH, OneDriveClient } from "../src/index.ts";
-import { expectSameBytes, type Harness, harness } from "./support.ts";
+import { expectSameBytes, type Harness, harness, refusal } from "./support.ts";
 
 // Hostile drive paths, end to end. paths.test.ts pins the encoder's rules one by one (NFC, each
 // forbidden character, reserved names, the 255/400 limits, drive selectors) and fuzzes itemPath with
@@ -160,16 +160,6 @@ function judge(raw: readonly string[]): Verdict {
   return violations.length === 0 ? { ok: true, names } : { ok: false, violations };
 }
 
-function refusalOf(fn: () => unknown): InvalidPathError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidPathError);
-    return error as InvalidPathError;
-  }
-  throw new Error("expected an InvalidPathError, got a URL");
-}
-
 /** The refusal names a rule the path breaks, says what is wrong, and points at the name that breaks it. */
 function expectClearRefusal(error: InvalidPathError, path: string, violations: Violation[]): void {
   const broken = violations.find((v) => v.rule === error.rule);
@@ -207,7 +197,7 @@ function checkSequence(
   const verdict = judge(raw);
   if (!verdict.ok) {
     expectClearRefusal(
-      refusalOf(() => core.itemUrl(path)),
+      refusal(() => core.itemUrl(path)),
       path,
       verdict.violations,
     );
@@ -641,7 +631,7 @@ describe("named hostile paths", () => {
         return;
       }
       for (const { core } of builders) {
-        const error = refusalOf(() => core.itemUrl(c.path));
+        const error = refusal(() => core.itemUrl(c.path));
         expect(error.rule).toBe(outcome.rule);
         for (const text of outcome.says) expect(error.message).toContain(text);
       }

@@ -9,16 +9,7 @@ import {
   itemPath,
   normalizePath,
 } from "../src/index.ts";
-
-function refusal(fn: () => unknown): InvalidPathError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidPathError);
-    return error as InvalidPathError;
-  }
-  throw new Error("expected an InvalidPathError, got a result");
-}
+import { refusal } from "./support.ts";
 
 describe("normalizePath", () => {
   it.each([

@@ -1,6 +1,6 @@
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@ferry/emulator";
 import { expect } from "vitest";
-import { OneDriveClient, type OneDriveClientOptions } from "../src/index.ts";
+import { InvalidPathError, OneDriveClient, type OneDriveClientOptions } from "../src/index.ts";
 
 export interface Harness {
   emu: RunningEmulator;
@@ -72,4 +72,15 @@ export function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void 
   const a = Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength);
   const b = Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength);
   expect(a.equals(b)).toBe(true);
+}
+
+/** The InvalidPathError `fn` throws; fails the test when it returns instead. */
+export function refusal(fn: () => unknown): InvalidPathError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidPathError);
+    return error as InvalidPathError;
+  }
+  throw new Error("expected an InvalidPathError, got a result");
 }
