@@ -36,6 +36,19 @@ export async function createLoginLink(
   return { token, expiresAt };
 }
 
+/** True while the link can still be redeemed; uses nothing up. */
+export async function isLoginLinkUsable(db: FerryDb, token: string): Promise<boolean> {
+  if (!isWellFormedToken(token)) return false;
+  const row = await db.kysely
+    .selectFrom("login_links")
+    .select("id")
+    .where("token_hash", "=", hashToken(token))
+    .where("used_at", "is", null)
+    .where("expires_at", ">", Date.now())
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Uses up a login link and returns whose it was; undefined if unknown, expired or already used. Checking and
  * marking happen in one UPDATE, so two simultaneous redemptions cannot both succeed.

@@ -11,6 +11,7 @@ import {
   createTestUser,
   mint,
   PUBLIC_URL,
+  redeemLoginLinkForm,
   signIn,
   useBroker,
   useEmulator,
@@ -49,15 +50,28 @@ for (const dialect of DIALECTS) {
     it("a login link signs a browser in once, with an HttpOnly SameSite=Lax cookie, and logout ends it", async () => {
       const ada = await createTestUser(b, "ada");
       const link = await createLoginLink(b.database.db, { userId: ada.user.id });
-      const login = await b.inject({ method: "GET", url: `/login?token=${link.token}` });
+      // Opening the link only shows the button (a link preview may fetch it); both address forms work.
+      for (const url of [`/login?token=${link.token}`, `/login/${link.token}`]) {
+        const page = await b.inject({ method: "GET", url });
+        expect(page.statusCode).toBe(200);
+        expect(page.cookies).toEqual([]);
+        expect(page.body).toContain('<form method="post" action="/login">');
+        expect(page.body).toContain(`value="${link.token}"`);
+      }
+      const login = await redeemLoginLinkForm(b, link.token);
       expect(login.statusCode).toBe(303);
       expect(login.headers.location).toBe("/");
       const cookie = login.cookies.find((c) => c.name === SESSION_COOKIE)!;
       expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
       expect(cookie.secure).toBeUndefined();
-      const again = await b.inject({ method: "GET", url: `/login/${link.token}` });
-      expect(again.statusCode).toBe(400);
-      expect(again.body).toContain("already used");
+      for (const again of [
+        await b.inject({ method: "GET", url: `/login/${link.token}` }),
+        await redeemLoginLinkForm(b, link.token),
+      ]) {
+        expect(again.statusCode).toBe(400);
+        expect(again.body).toContain("already used");
+        expect(again.cookies).toEqual([]);
+      }
 
       const headers = { cookie: `${SESSION_COOKIE}=${cookie.value}` };
       const session = (await b.inject({ method: "GET", url: "/api/v1/session", headers })).json();
@@ -190,6 +204,23 @@ for (const dialect of DIALECTS) {
       expect(metrics).toMatch(/ferry_broker_auth_failures_total\{kind="api_key"\} 5/);
     });
 
+    it("a login link posted from another site does not sign the browser in (login CSRF)", async () => {
+      const ada = await createTestUser(b, "ada");
+      const link = await createLoginLink(b.database.db, { userId: ada.user.id });
+      const crossSite: Record<string, string>[] = [
+        { "sec-fetch-site": "cross-site" },
+        { origin: "https://evil.example" },
+      ];
+      for (const headers of crossSite) {
+        const posted = await redeemLoginLinkForm(b, link.token, headers);
+        expect(posted.statusCode).toBe(403);
+        expect(posted.json().error.code).toBe("csrf_failed");
+        expect(posted.cookies).toEqual([]);
+      }
+      // Refused before it was used: the link still works from the broker's own page.
+      expect((await redeemLoginLinkForm(b, link.token)).statusCode).toBe(303);
+    });
+
     it("login-link guesses count too", async () => {
       for (let i = 0; i < 5; i++) {
         expect((await b.inject({ method: "GET", url: `/login/${"b".repeat(42)}${i}` })).statusCode).toBe(400);
@@ -306,7 +337,9 @@ for (const dialect of DIALECTS) {
       expect(link.statusCode).toBe(201);
       const url = new URL(link.json().url);
       expect(url.origin).toBe(PUBLIC_URL);
-      expect((await b.inject({ method: "GET", url: url.pathname })).statusCode).toBe(303);
+      expect((await b.inject({ method: "GET", url: url.pathname })).statusCode).toBe(200);
+      const loginToken = url.pathname.split("/").at(-1)!;
+      expect((await redeemLoginLinkForm(b, loginToken)).statusCode).toBe(303);
 
       const users = await b.inject({ method: "GET", url: "/api/v1/admin/users", headers: root.bearer });
       expect(users.json().users.map((u: { name: string }) => u.name)).toEqual(["root", "bob"]);
@@ -348,7 +381,7 @@ describe("cookies over https", () => {
     try {
       const user = await createUser(b.database.db, { name: "secure" });
       const link = await createLoginLink(b.database.db, { userId: user.id });
-      const login = await broker.app.inject({ method: "GET", url: `/login/${link.token}` });
+      const login = await redeemLoginLinkForm(broker.app, link.token);
       expect(login.cookies.find((c) => c.name === SESSION_COOKIE)?.secure).toBe(true);
     } finally {
       await broker.close();

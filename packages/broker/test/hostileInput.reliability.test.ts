@@ -6,7 +6,7 @@ import { DEV_CLIENT_ID } from "@ferry/emulator";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterAll, describe, expect, it } from "vitest";
 import { recordFigure, recordFigures } from "../../../reliability/figures.ts";
-import { type Dialect, SESSION_COOKIE } from "../src/index.ts";
+import { createLoginLink, type Dialect, SESSION_COOKIE } from "../src/index.ts";
 import { hashToken } from "../src/tokens.ts";
 import { DIALECTS } from "./helpers.ts";
 import {
@@ -170,6 +170,7 @@ const CALLBACK = "/integrations/onedrive/callback";
 
 /** Every route that changes something, by method and URL pattern (as Fastify prints them). */
 const STATE_CHANGING_ROUTES = [
+  "POST /login",
   "POST /api/v1/logout",
   "DELETE /api/v1/integrations/onedrive",
   "POST /api/v1/integrations/onedrive/connect",
@@ -660,7 +661,30 @@ for (const dialect of DIALECTS) {
           { ...session.headers, "sec-fetch-site": "same-site" },
         ],
       ];
+      const bobsLink = await createLoginLink(b.database.db, { userId: bob.user.id });
+      const loginCsrf: [string, Record<string, string>][] = [
+        ["a cross-site Origin", { origin: "https://evil.example" }],
+        ["a look-alike Origin", { origin: `${PUBLIC_URL}.evil.example` }],
+        ["Origin: null (a sandboxed frame)", { origin: "null" }],
+        ["Sec-Fetch-Site: cross-site", { "sec-fetch-site": "cross-site" }],
+        ["Sec-Fetch-Site: same-site", { "sec-fetch-site": "same-site" }],
+      ];
       await storesNothing(b, dialect, async () => {
+        // Login CSRF: another site posts a valid login link to sign this browser in as the link's user.
+        for (const [what, headers] of loginCsrf) {
+          await refused(
+            b,
+            dialect,
+            `POST /login with ${what}`,
+            {
+              method: "POST",
+              url: "/login",
+              headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+              payload: new URLSearchParams({ token: bobsLink.token }).toString(),
+            },
+            { status: 403, code: "csrf_failed" },
+          );
+        }
         for (const route of routes) {
           const send = (headers: Record<string, string>) => ({
             method: route.method,
@@ -847,16 +871,23 @@ for (const dialect of DIALECTS) {
         // Only the broker's own page, with one of its own outcome codes: never a URL from the request.
         expectOwnPage(res.headers.location, /^\/\?error=[a-z_]+$/);
       }
-      // A login link goes to `/` whatever is appended to it.
+      // A login link's page posts only to /login, and signing in goes to `/`, whatever is appended to either.
       const link = await b.inject({
         method: "POST",
         url: "/api/v1/admin/users/ada/login-links",
         headers: (await createTestUser(b, "root", true)).bearer,
       });
       const linkPath = new URL(link.json<{ url: string }>().url).pathname;
+      const smuggled = "next=https%3A%2F%2Fevil.example&returnTo=//evil.example";
+      const page = await b.inject({ method: "GET", url: `${linkPath}?${smuggled}` });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('<form method="post" action="/login">');
+      expect(page.body).not.toContain("evil.example");
       const login = await b.inject({
-        method: "GET",
-        url: `${linkPath}?next=https%3A%2F%2Fevil.example&returnTo=//evil.example`,
+        method: "POST",
+        url: `/login?${smuggled}`,
+        headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
+        payload: new URLSearchParams({ token: linkPath.split("/").at(-1)! }).toString(),
       });
       expect(login.statusCode).toBe(303);
       expectOwnPage(login.headers.location, "/");

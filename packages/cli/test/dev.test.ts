@@ -35,11 +35,22 @@ describe("ferry dev", () => {
       url: dev.brokerUrl,
       graphUrl: `${dev.emulatorUrl}/v1.0`,
     });
-    const login = await fetch(dev.loginUrl, { redirect: "manual" });
+    // Opening the link shows the "Sign in" button; its form posts the token back, as a browser would.
+    const opened = await fetch(dev.loginUrl, { redirect: "manual" });
+    expect(opened.status).toBe(200);
+    expect(opened.headers.get("set-cookie")).toBeNull();
+    const signIn = () =>
+      fetch(`${dev.brokerUrl}/login`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: dev.brokerUrl },
+        body: new URLSearchParams({ token: new URL(dev.loginUrl).pathname.split("/").at(-1)! }),
+      });
+    const login = await signIn();
     expect(login.status).toBe(303);
     expect(login.headers.get("set-cookie")).toMatch(/ferry_session=/);
     // One-time: the second use is refused.
-    expect((await fetch(dev.loginUrl, { redirect: "manual" })).headers.get("set-cookie")).toBeNull();
+    expect((await signIn()).headers.get("set-cookie")).toBeNull();
   });
 
   test("integrations: list before and after connect (auto-consent), token, whoami", async () => {

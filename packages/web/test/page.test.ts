@@ -40,6 +40,8 @@ async function signInAs(name: string): Promise<string> {
   await browser.context.clearCookies();
   const user = await stack.newUser(name);
   await page.goto(user.loginUrl);
+  // Opening the link only shows this button (so a link preview cannot use it up); pressing it signs in.
+  await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Integrations & Secrets" }).waitFor();
   return user.id;
 }

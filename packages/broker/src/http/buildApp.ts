@@ -70,7 +70,7 @@ export async function buildApp(ctx: BrokerContext, options: AppOptions): Promise
   app.decorateRequest("auth", undefined);
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-content-type-options", "nosniff");
-    reply.header("referrer-policy", "no-referrer");
+    if (!reply.hasHeader("referrer-policy")) reply.header("referrer-policy", "no-referrer");
     reply.header("x-frame-options", "DENY");
     // API answers carry tokens and per-user state: never to be kept by a browser or proxy cache.
     if (request.url.startsWith("/api/")) reply.header("cache-control", "no-store");

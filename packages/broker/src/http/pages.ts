@@ -12,6 +12,8 @@ export interface Page {
   /** Paragraphs of plain text; escaped here. */
   paragraphs: readonly string[];
   tone?: "ok" | "error" | "neutral";
+  /** A one-button form that POSTs `fields` to `action` (same origin only: the CSP's form-action). */
+  form?: { action: string; fields: Readonly<Record<string, string>>; button: string };
 }
 
 export function escapeHtml(text: string): string {
@@ -23,6 +25,15 @@ export function renderPage(page: Page): string {
   const body = page.paragraphs
     .map((p) => `<p>${escapeHtml(p).replace(/`([^`]+)`/g, "<code>$1</code>")}</p>`)
     .join("\n");
+  const form =
+    page.form === undefined
+      ? ""
+      : `<form method="post" action="${escapeHtml(page.form.action)}">
+${Object.entries(page.form.fields)
+  .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+  .join("\n")}
+<button type="submit" autofocus>${escapeHtml(page.form.button)}</button>
+</form>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -34,11 +45,13 @@ export function renderPage(page: Page): string {
   main { max-width: 40rem; margin: 4rem auto; padding: 0 1.25rem; }
   h1 { font-size: 1.5rem; color: ${colour}; }
   code { font-size: 0.95em; padding: 0.1em 0.3em; border-radius: 4px; background: rgba(127,127,127,0.15); }
+  button { font: inherit; padding: 0.5rem 1.25rem; border-radius: 6px; border: 1px solid #1f6feb; background: #1f6feb; color: #fff; cursor: pointer; }
 </style>
 </head>
 <body><main>
 <h1>${escapeHtml(page.heading)}</h1>
 ${body}
+${form}
 </main></body>
 </html>
 `;

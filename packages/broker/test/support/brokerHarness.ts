@@ -228,10 +228,24 @@ export interface TestSession {
   headers: Record<string, string>;
 }
 
+/** What pressing "Sign in" on the login link's page sends: a same-origin form POST of its token. */
+export function redeemLoginLinkForm(
+  b: Pick<BrokerUnderTest, "inject">,
+  token: string,
+  headers: Record<string, string> = { "sec-fetch-site": "same-origin" },
+): Promise<LightMyRequestResponse> {
+  return b.inject({
+    method: "POST",
+    url: "/login",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    payload: new URLSearchParams({ token }).toString(),
+  });
+}
+
 /** Signs a browser in through a login link, as a person would, and fetches the page's CSRF token. */
 export async function signIn(b: BrokerUnderTest, user: User): Promise<TestSession> {
   const link = await createLoginLink(b.database.db, { userId: user.id });
-  const login = await b.inject({ method: "GET", url: `/login/${link.token}` });
+  const login = await redeemLoginLinkForm(b, link.token);
   expect(login.statusCode).toBe(303);
   const setCookie = login.cookies.find((c) => c.name === SESSION_COOKIE);
   expect(setCookie?.httpOnly).toBe(true);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { redeemLoginLink } from "../../loginLinks.ts";
+import { isLoginLinkUsable, redeemLoginLink } from "../../loginLinks.ts";
 import { createSession, csrfTokenFor, endSession } from "../../sessions.ts";
-import { authenticator, failed, requireAuth } from "../authenticate.ts";
+import { authenticator, failed, refuseCrossSite, requireAuth } from "../authenticate.ts";
 import type { BrokerContext } from "../context.ts";
 import { sendPage } from "../pages.ts";
 import { refuseRateLimited } from "../rateLimitedPage.ts";
@@ -10,32 +10,55 @@ import { clearSessionCookie, setSessionCookie } from "../sessionCookie.ts";
 const TOKEN = { type: "string", maxLength: 256 } as const;
 
 /**
- * Web sign-in: a one-time login link starts a session cookie; `GET /api/v1/session` hands the page its user and
- * CSRF token; `POST /api/v1/logout` ends it. `GET /api/v1/me` says who a key or session belongs to.
+ * Web sign-in: opening a one-time login link shows a "Sign in" button, and pressing it (a POST from this page)
+ * redeems the link and starts a session cookie; `GET /api/v1/session` hands the page its user and CSRF token;
+ * `POST /api/v1/logout` ends it. `GET /api/v1/me` says who a key or session belongs to.
+ *
+ * Opening the link does not use it up: chat and mail link previews fetch URLs on their own, and a GET that
+ * redeemed would spend the link and hand the session cookie to the previewing service.
  */
 export function sessionRoutes(ctx: BrokerContext) {
   const { authenticate } = authenticator(ctx);
 
-  async function login(request: FastifyRequest, reply: FastifyReply, token: string | undefined) {
+  function invalidLink(request: FastifyRequest, reply: FastifyReply) {
+    failed(ctx, request.ip, "login_link");
+    return sendPage(reply, 400, {
+      title: "Sign-in link not valid",
+      heading: "This sign-in link does not work",
+      paragraphs: [
+        "It is unknown, expired (links last 15 minutes) or already used (each works once).",
+        "Ask an admin for a new one, or run `ferry dev` again to print one.",
+      ],
+      tone: "error",
+    });
+  }
+
+  async function showSignIn(request: FastifyRequest, reply: FastifyReply, token: string | undefined) {
     const limited = refuseRateLimited(ctx, request, reply);
     if (limited) return limited;
-    const redeemed = token === undefined ? undefined : await redeemLoginLink(ctx.db, token);
-    if (redeemed === undefined) {
-      failed(ctx, request.ip, "login_link");
-      return sendPage(reply, 400, {
-        title: "Sign-in link not valid",
-        heading: "This sign-in link does not work",
-        paragraphs: [
-          "It is unknown, expired (links last 15 minutes) or already used (each works once).",
-          "Ask an admin for a new one, or run `ferry dev` again to print one.",
-        ],
-        tone: "error",
-      });
-    }
+    if (token === undefined || !(await isLoginLinkUsable(ctx.db, token))) return invalidLink(request, reply);
+    // Under the broker's usual no-referrer policy a browser posts this form with `Origin: null`, which the
+    // login-CSRF check must refuse; same-origin lets it name this broker, and still sends nothing elsewhere.
+    reply.header("referrer-policy", "same-origin");
+    return sendPage(reply, 200, {
+      title: "Sign in",
+      heading: "Sign in to Ferry",
+      paragraphs: ["This one-time link signs you in to the Integrations & Secrets page in this browser."],
+      form: { action: "/login", fields: { token }, button: "Sign in" },
+    });
+  }
+
+  async function signIn(request: FastifyRequest, reply: FastifyReply, token: string) {
+    const limited = refuseRateLimited(ctx, request, reply);
+    if (limited) return limited;
+    // Login CSRF: another site must not submit its own link and sign this browser in as someone else.
+    refuseCrossSite(request, ctx.publicOrigin);
+    const redeemed = await redeemLoginLink(ctx.db, token);
+    if (redeemed === undefined) return invalidLink(request, reply);
     const session = await createSession(ctx.db, { userId: redeemed.userId });
     setSessionCookie(reply, ctx.config, session.token);
     request.log.info({ userId: redeemed.userId }, "signed in with a login link");
-    // 303 so the browser lands on the page with a GET, and the link (with its token) leaves the address bar.
+    // 303 so the browser lands on the page with a GET, and a reload does not post the form again.
     return reply.code(303).header("location", "/").send();
   }
 
@@ -43,13 +66,35 @@ export function sessionRoutes(ctx: BrokerContext) {
     app.get(
       "/login/:token",
       { schema: { params: { type: "object", properties: { token: TOKEN } } } },
-      (request, reply) => login(request, reply, (request.params as { token: string }).token),
+      (request, reply) => showSignIn(request, reply, (request.params as { token: string }).token),
     );
     app.get(
       "/login",
       { schema: { querystring: { type: "object", properties: { token: TOKEN } } } },
-      (request, reply) => login(request, reply, (request.query as { token?: string }).token),
+      (request, reply) => showSignIn(request, reply, (request.query as { token?: string }).token),
     );
+    // Its own scope, so the form body parser applies to this one route and every API route still takes JSON only.
+    await app.register(async (form) => {
+      form.addContentTypeParser(
+        "application/x-www-form-urlencoded",
+        { parseAs: "string", bodyLimit: 2048 },
+        (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+      );
+      form.post(
+        "/login",
+        {
+          schema: {
+            body: {
+              type: "object",
+              required: ["token"],
+              additionalProperties: false,
+              properties: { token: TOKEN },
+            },
+          },
+        },
+        (request, reply) => signIn(request, reply, (request.body as { token: string }).token),
+      );
+    });
 
     app.post(
       "/api/v1/logout",
