@@ -94,6 +94,15 @@ export class IntegrityError extends GraphError {
   }
 }
 
+/**
+ * The upload session is gone (404 on its URL) before the upload finished: it expired — Graph drops one that
+ * sees no bytes for a while — or it was cancelled. `upload()` starts over by itself when it can read the source
+ * again; this reaches the caller only for a one-pass stream, or when restarting kept failing.
+ */
+export class UploadSessionGoneError extends GraphError {
+  override name = "UploadSessionGoneError";
+}
+
 /** A drive path or drive selector refused before any request (see paths.ts). */
 export class InvalidPathError extends FerryError {
   override name = "InvalidPathError";

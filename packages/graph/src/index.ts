@@ -16,6 +16,7 @@ export {
   type RequestContext,
   redactSecrets,
   ThrottledError,
+  UploadSessionGoneError,
 } from "./errors.ts";
 export { DEFAULT_GRAPH_URL } from "./graphCore.ts";
 export { type IterateOptions, MAX_PAGE_SIZE } from "./listing.ts";

@@ -4,7 +4,7 @@
 // After a failure the session itself says where to carry on: `GET uploadUrl` → `nextExpectedRanges`.
 
 import type { DriveItem } from "@microsoft/microsoft-graph-types";
-import { FerryError, graphErrorFromResponse } from "./errors.ts";
+import { FerryError, graphErrorFromResponse, UploadSessionGoneError } from "./errors.ts";
 import type { GraphCore } from "./graphCore.ts";
 import { streamingBody } from "./streams.ts";
 
@@ -91,7 +91,7 @@ export class UploadSession {
             await response.body?.cancel();
             return { done: false, next: total, maybeCommitted: true };
           }
-          throw await graphErrorFromResponse(response, { method: "PUT", path: this.path });
+          throw await sessionGone(response, "PUT", this.path);
         }
         if (response.status === 202) {
           const json = (await response.json()) as SessionJson;
@@ -105,8 +105,18 @@ export class UploadSession {
   /** Where the service wants the next byte from. */
   async nextExpected(signal?: AbortSignal): Promise<number> {
     const json = await this.core.transport.sendRead(
-      { method: "GET", url: this.uploadUrl, path: this.path, auth: false, ...(signal ? { signal } : {}) },
-      (response) => response.json() as Promise<SessionJson>,
+      {
+        method: "GET",
+        url: this.uploadUrl,
+        path: this.path,
+        auth: false,
+        accept: (s) => s === 404,
+        ...(signal ? { signal } : {}),
+      },
+      async (response) => {
+        if (response.status === 404) throw await sessionGone(response, "GET", this.path);
+        return (await response.json()) as SessionJson;
+      },
     );
     const next = firstRange(json.nextExpectedRanges);
     if (next === undefined)
@@ -138,4 +148,20 @@ function firstRange(ranges: string[] | undefined): number | undefined {
   if (first === undefined) return undefined;
   const n = Number.parseInt(first.split("-")[0] ?? "", 10);
   return Number.isFinite(n) ? n : undefined;
+}
+
+async function sessionGone(
+  response: Response,
+  method: string,
+  path: string,
+): Promise<UploadSessionGoneError> {
+  const answer = await graphErrorFromResponse(response, { method, path });
+  return new UploadSessionGoneError({
+    status: answer.status,
+    code: answer.code,
+    message: `${path}: the upload session ended before the upload finished (it expired or was cancelled); upload the file again`,
+    requestId: answer.requestId,
+    path,
+    cause: answer,
+  });
 }

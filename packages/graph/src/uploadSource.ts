@@ -23,6 +23,8 @@ export interface ChunkSource {
    * previous read only.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** False for a forward-only stream, which cannot start over from byte 0. */
+  readonly rereadable: boolean;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function openSource(source: UploadSource, declaredSize?: number): P
 function bytesSource(bytes: Uint8Array): ChunkSource {
   return {
     size: bytes.length,
+    rereadable: true,
     read: async (offset, length) => bytes.subarray(offset, offset + length),
     close: async () => undefined,
   };
@@ -47,6 +50,7 @@ function bytesSource(bytes: Uint8Array): ChunkSource {
 function blobSource(blob: Blob, onClose?: () => Promise<void>): ChunkSource {
   return {
     size: blob.size,
+    rereadable: true,
     read: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()),
     close: async () => onClose?.(),
   };
@@ -67,6 +71,7 @@ function streamSource(iterator: AsyncIterator<Uint8Array>, size: number): ChunkS
   let ended = false;
   return {
     size,
+    rereadable: false,
     async read(offset, length) {
       const lastEnd = last.offset + last.bytes.length;
       if (offset >= last.offset && offset + length <= lastEnd) {
@@ -160,6 +165,7 @@ async function fileSource(path: string, onClose?: () => Promise<void>): Promise<
   let turn = 0;
   return {
     size,
+    rereadable: true,
     async read(offset, length) {
       const want = Math.max(0, Math.min(length, size - offset));
       let buffer = buffers[turn];

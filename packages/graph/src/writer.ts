@@ -4,7 +4,7 @@
 // against the QuickXorHash the service reports for the stored file.
 
 import type { DriveItem } from "@microsoft/microsoft-graph-types";
-import { FerryError, IntegrityError } from "./errors.ts";
+import { FerryError, IntegrityError, UploadSessionGoneError } from "./errors.ts";
 import type { GraphCore } from "./graphCore.ts";
 import { QuickXorHash } from "./quickXorHash.ts";
 import { asBody } from "./streams.ts";
@@ -27,6 +27,8 @@ export interface UploadOptions {
 /** Microsoft's guidance: simple PUT for files up to 4 MiB, upload sessions above. */
 export const SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024;
 export const DEFAULT_CHUNK_SIZE = 32 * FRAGMENT_UNIT; // 10 MiB
+/** Upload sessions one upload may go through when sessions keep ending under it. */
+const MAX_SESSIONS = 3;
 
 export async function upload(
   core: GraphCore,
@@ -39,9 +41,17 @@ export async function upload(
     // A small file with a modification time still goes through a session, which is the only way
     // to set the time without creating a second version. Sessions refuse 0-byte files, though.
     const simple = src.size === 0 || (src.size <= SIMPLE_UPLOAD_LIMIT && !options.modifiedAt);
-    return simple
-      ? await simpleUpload(core, path, src, options)
-      : await sessionUpload(core, path, src, options);
+    if (simple) return await simpleUpload(core, path, src, options);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await sessionUpload(core, path, src, options);
+      } catch (error) {
+        // A session can end under a slow or stalled upload (Graph expires idle ones). Nothing of it was
+        // committed, so a source that can be read again simply starts over in a new session.
+        if (!(error instanceof UploadSessionGoneError) || !src.rereadable || attempt >= MAX_SESSIONS)
+          throw error;
+      }
+    }
   } finally {
     await src.close();
   }

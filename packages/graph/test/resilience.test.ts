@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { GraphError, quickXorHash } from "../src/index.ts";
+import { GraphError, quickXorHash, UploadSessionGoneError } from "../src/index.ts";
 import { bytes, expectSameBytes, type Harness, harness } from "./support.ts";
 
 const MiB = 1024 * 1024;
@@ -43,6 +43,68 @@ describe("expired download URLs", () => {
     await od.upload("expiry/b.bin", bytes(MiB, 2));
     await h.emu.admin.advanceClock(3700);
     await expect(link.fetch(0, 10)).rejects.toThrow(/changed on OneDrive/);
+  });
+});
+
+describe("upload sessions that end mid-upload", () => {
+  afterEach(async () => {
+    await h.emu.admin.settings({ uploadSessionLifetime: 7 * 24 * 3600 });
+  });
+
+  /** Expires the session from the first progress report on: Graph drops sessions that sit idle. */
+  function expireAfterFirstFragment(): { onProgress: () => void; expired: () => Promise<unknown> } {
+    let expiring: Promise<unknown> | undefined;
+    return {
+      onProgress: () => {
+        expiring ??= h.emu.admin.advanceClock(120);
+      },
+      expired: () => expiring ?? Promise.resolve(),
+    };
+  }
+
+  it("starts over in a new session when a local file's session expires, and the file arrives whole", async () => {
+    const od = h.client("personal");
+    const data = bytes(12 * MiB + 5, 41);
+    const dir = await mkdtemp(join(tmpdir(), "ferry-expire-"));
+    const file = join(dir, "e.bin");
+    await writeFile(file, data);
+    await h.emu.admin.settings({ uploadSessionLifetime: 60 });
+    const expiry = expireAfterFirstFragment();
+    try {
+      const item = await od.upload("expire/e.bin", file, {
+        chunkSize: 1280 * 1024,
+        onProgress: expiry.onProgress,
+      });
+      await expiry.expired();
+      expect(item.size).toBe(data.length);
+      expectSameBytes(await od.download("expire/e.bin"), data);
+      const sessions = (await h.emu.admin.counters()).requests.filter(
+        (r) => r.method === "POST" && r.route.includes("createUploadSession") && r.status === 200,
+      );
+      expect(sessions.reduce((n, r) => n + r.count, 0)).toBeGreaterThanOrEqual(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("tells the caller to upload again when a one-pass stream's session expires", async () => {
+    const od = h.client("personal");
+    const data = bytes(6 * MiB, 42);
+    async function* once() {
+      for (let at = 0; at < data.length; at += MiB) yield data.slice(at, at + MiB);
+    }
+    await h.emu.admin.settings({ uploadSessionLifetime: 60 });
+    const expiry = expireAfterFirstFragment();
+    const failure = od.upload("expire/stream.bin", once(), {
+      size: data.length,
+      chunkSize: 1280 * 1024,
+      onProgress: expiry.onProgress,
+    });
+    await expect(failure).rejects.toBeInstanceOf(UploadSessionGoneError);
+    await expect(failure).rejects.toThrow(
+      /upload session ended before the upload finished.*upload the file again/,
+    );
+    await expiry.expired();
   });
 });
 
