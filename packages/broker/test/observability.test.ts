@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createApiKey, createUser, loadConfig, redactUrl, startBroker } from "../src/index.ts";
+import { createApiKey, createLogger, createUser, loadConfig, redactUrl, startBroker } from "../src/index.ts";
 import { DIALECTS } from "./helpers.ts";
 import {
   connectOneDrive,
@@ -78,6 +78,32 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe("the logger", () => {
+  it("blanks an authorization code in a request's parts but keeps error codes, which diagnose failures", async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ stream });
+    const dbError = Object.assign(new Error("terminating connection due to administrator command"), {
+      code: "57P01",
+    });
+    logger.error(
+      { err: dbError, callback: { query: { code: "M.C5_authcode" }, body: { code: "M.C5_other" } } },
+      "x",
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const line = JSON.parse(lines.join(""));
+    expect(line.err.code).toBe("57P01");
+    expect(line.callback.query.code).toBe("[redacted]");
+    expect(line.callback.body.code).toBe("[redacted]");
+    expect(lines.join("")).not.toContain("M.C5_");
+  });
+});
 
 describe("redactUrl", () => {
   it("blanks login-link tokens and every query value", () => {

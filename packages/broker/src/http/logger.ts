@@ -12,6 +12,9 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   "headers.authorization",
   "headers.cookie",
+  // An OAuth authorization code, where a request's parts are logged. Not `*.code` everywhere: that would also
+  // blank `err.code` (ECONNRESET, PostgreSQL's SQLSTATE), which is what a failing database is diagnosed by.
+  ...["query.code", "body.code", "params.code"].flatMap((path) => [path, `*.${path}`]),
   ...[
     "accessToken",
     "refreshToken",
@@ -24,7 +27,6 @@ export const REDACT_PATHS = [
     "clientSecret",
     "client_secret",
     "password",
-    "code",
     "codeVerifier",
     "code_verifier",
     "deviceCode",
