@@ -46,6 +46,21 @@ async function signInAs(name: string): Promise<string> {
   return user.id;
 }
 
+/** For the first element matching `selector`: how many lines each of its text nodes is laid out on. */
+function linesPerTextPart(selector: string): Promise<number[]> {
+  return page.evaluate((sel) => {
+    const element = document.querySelector(sel);
+    if (element === null) return [];
+    return [...element.childNodes]
+      .filter((n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? "").trim() !== "")
+      .map((n) => {
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      });
+  }, selector);
+}
+
 function status() {
   return page.getByTestId("onedrive-status");
 }
@@ -94,6 +109,12 @@ describe("the Integrations & Secrets page", () => {
     expect(new URL(page.url()).search).toBe("");
     await screenshot("connected");
     await screenshot("connected", 375);
+    // Where the email must wrap, it wraps after the "@", never inside "lovelace" or "outlook".
+    for (const width of [1100, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await linesPerTextPart(`.fact dd`), `${width} px`).toEqual([1, 1]);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // Copy token: a warning first, then a Graph access token (never a refresh token).
     await page.getByRole("button", { name: "Copy token" }).click();

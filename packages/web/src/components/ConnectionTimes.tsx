@@ -1,5 +1,6 @@
 import { formatTime } from "../formatTime.ts";
 import type { Integration } from "../types.ts";
+import { EmailAddress } from "./EmailAddress.tsx";
 
 interface Props {
   integration: Integration | null;
@@ -15,7 +16,15 @@ export function ConnectionTimes({ integration }: Props) {
       <dl className="facts">
         <div className="fact">
           <dt>Account</dt>
-          <dd>{loading ? "—" : (integration.account?.email ?? "None")}</dd>
+          <dd>
+            {loading ? (
+              "—"
+            ) : integration.account?.email ? (
+              <EmailAddress email={integration.account.email} />
+            ) : (
+              "None"
+            )}
+          </dd>
         </div>
         <div className="fact">
           <dt>Connected</dt>

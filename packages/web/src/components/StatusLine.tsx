@@ -1,5 +1,6 @@
 import { reconnectReason } from "../reconnectReason.ts";
 import type { Integration } from "../types.ts";
+import { EmailAddress } from "./EmailAddress.tsx";
 
 interface Props {
   /** null while the status loads: a placeholder of the same height keeps the card from jumping. */
@@ -17,7 +18,12 @@ export function StatusLine({ integration }: Props) {
     );
   }
   if (integration.status === "connected") {
-    const who = integration.account?.email ?? integration.account?.name ?? "your Microsoft account";
+    const email = integration.account?.email;
+    const who = email ? (
+      <EmailAddress email={email} />
+    ) : (
+      (integration.account?.name ?? "your Microsoft account")
+    );
     return (
       <div className="status">
         <p className="status__line" data-testid="onedrive-status">
