@@ -5,7 +5,6 @@ import { describe, expect, it } from "vitest";
 import { createLoginLink, createUser, MasterKey, SESSION_COOKIE, startBroker } from "../src/index.ts";
 import { DIALECTS } from "./helpers.ts";
 import {
-  authorize,
   brokerConfig,
   connectOneDrive,
   createTestUser,
@@ -13,6 +12,7 @@ import {
   PUBLIC_URL,
   redeemLoginLinkForm,
   signIn,
+  startConnectFlow,
   useBroker,
   useEmulator,
 } from "./support/brokerHarness.ts";
@@ -231,13 +231,7 @@ for (const dialect of DIALECTS) {
     it("OAuth state guesses count too: once limited, the callback answers 429 before looking at the state", async () => {
       const ada = await createTestUser(b, "ada");
       // A real sign-in answer, to show that a limited address is not even told whether its state is right.
-      await b.emu.admin.settings({ autoConsent: "personal" });
-      const started = await b.inject({
-        method: "POST",
-        url: "/api/v1/integrations/onedrive/connect",
-        headers: ada.bearer,
-      });
-      const callback = await authorize(started.json().authorizationUrl);
+      const { callback } = await startConnectFlow(b, ada.bearer);
       for (let i = 0; i < 5; i++) {
         const guess = await b.inject({
           method: "GET",

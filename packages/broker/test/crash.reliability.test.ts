@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEV_CLIENT_ID } from "@ferry/emulator";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { recordFigures } from "../../../reliability/figures.ts";
@@ -13,7 +12,7 @@ import {
   useBroker,
   useEmulator,
 } from "./support/brokerHarness.ts";
-import { type BrokerProcess, startBrokerProcess, stopBrokerProcess } from "./support/brokerProcess.ts";
+import { type BrokerProcess, startBrokerProcessFor, stopBrokerProcess } from "./support/brokerProcess.ts";
 
 const emulator = useEmulator();
 const CLIENTS = 20;
@@ -25,14 +24,7 @@ const LEASE_MS = 1_000;
 const CLIENT_PATIENCE_MS = 30_000;
 
 function start(b: BrokerUnderTest): Promise<BrokerProcess> {
-  return startBrokerProcess({
-    database: b.database.config,
-    masterKey: b.masterKey,
-    authority: b.emu.authority,
-    graphUrl: b.emu.graphUrl,
-    clientId: DEV_CLIENT_ID,
-    options: { refreshLeaseMs: LEASE_MS, lockWaitMs: 20_000, poolSize: 4 },
-  });
+  return startBrokerProcessFor(b, { options: { refreshLeaseMs: LEASE_MS, lockWaitMs: 20_000, poolSize: 4 } });
 }
 
 /** Mints for `user` against `url` until `stop` is set; every answer counts, failures included. */

@@ -15,6 +15,7 @@ import {
   createTestUser,
   PUBLIC_URL,
   signIn,
+  startConnectFlow,
   useBroker,
   useEmulator,
 } from "./support/brokerHarness.ts";
@@ -152,20 +153,6 @@ async function refused(
 }
 
 /** Starts a sign-in with `headers` and follows it at the emulator; returns the callback path, state and code. */
-async function startFlow(b: BrokerUnderTest, headers: Record<string, string>, account = "personal") {
-  await b.emu.admin.settings({ autoConsent: account });
-  const started = await b.inject({ method: "POST", url: "/api/v1/integrations/onedrive/connect", headers });
-  expect(started.statusCode).toBe(200);
-  const callback = await authorize(started.json<{ authorizationUrl: string }>().authorizationUrl);
-  const query = new URL(callback, PUBLIC_URL).searchParams;
-  return {
-    authorizationUrl: started.json<{ authorizationUrl: string }>().authorizationUrl,
-    callback,
-    state: query.get("state")!,
-    code: query.get("code")!,
-  };
-}
-
 const CALLBACK = "/integrations/onedrive/callback";
 
 /** Every route that changes something, by method and URL pattern (as Fastify prints them). */
@@ -478,13 +465,13 @@ for (const dialect of DIALECTS) {
         );
 
       // Flows started with API keys (as `ferry … connect` does) end on a page, so every refusal is a 4xx page.
-      const a = await startFlow(b, ada.bearer);
-      const noCode = await startFlow(b, ada.bearer);
-      const garbage = await startFlow(b, ada.bearer);
-      const expiring = await startFlow(b, ada.bearer);
-      const swapOne = await startFlow(b, ada.bearer);
-      const swapTwo = await startFlow(b, ada.bearer);
-      const bobs = await startFlow(b, bob.bearer, "personal2");
+      const a = await startConnectFlow(b, ada.bearer);
+      const noCode = await startConnectFlow(b, ada.bearer);
+      const garbage = await startConnectFlow(b, ada.bearer);
+      const expiring = await startConnectFlow(b, ada.bearer);
+      const swapOne = await startConnectFlow(b, ada.bearer);
+      const swapTwo = await startConnectFlow(b, ada.bearer);
+      const bobs = await startConnectFlow(b, bob.bearer, "personal2");
       await b.database.db.kysely
         .updateTable("oauth_states")
         .set({ expires_at: Date.now() - 1 })
@@ -563,7 +550,7 @@ for (const dialect of DIALECTS) {
     // The callback tests above rely on this: a test double that accepted any verifier would let them pass for nothing.
     it("the emulator refuses a wrong or missing PKCE code_verifier as Microsoft does (AADSTS501481, AADSTS50148)", async () => {
       const ada = await createTestUser(b, "ada");
-      const flow = await startFlow(b, ada.bearer);
+      const flow = await startConnectFlow(b, ada.bearer);
       const redeem = (verifier: string | undefined) =>
         fetch(`${b.emu.authority}/common/oauth2/v2.0/token`, {
           method: "POST",
@@ -603,7 +590,7 @@ for (const dialect of DIALECTS) {
       const bob = await createTestUser(b, "bob");
       // Something to lose: root is connected, and each route would change something if it were let through.
       await b.emu.admin.settings({ autoConsent: "personal" });
-      const connected = await startFlow(b, root.bearer);
+      const connected = await startConnectFlow(b, root.bearer);
       expect((await b.inject({ method: "GET", url: connected.callback })).statusCode).toBe(200);
       const session = await signIn(b, root.user);
       const bobSession = await signIn(b, bob.user);
@@ -860,7 +847,7 @@ for (const dialect of DIALECTS) {
       });
       expect(done.statusCode).toBe(303);
       expectOwnPage(done.headers.location, "/?connected=onedrive");
-      const declined = await startFlow(b, session.headers, "decline");
+      const declined = await startConnectFlow(b, session.headers, "decline");
       for (const error of ["https%3A%2F%2Fevil.example", "%2F%2Fevil.example", "access_denied"]) {
         const res = await b.inject({
           method: "GET",

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { DIALECTS } from "./helpers.ts";
 import {
-  authorize,
   type BrokerUnderTest,
   connectOneDrive,
   createTestUser,
   makeStale,
   mint,
   signIn,
+  startConnectFlow,
   useBroker,
   useEmulator,
 } from "./support/brokerHarness.ts";
@@ -95,13 +95,7 @@ for (const dialect of DIALECTS) {
       const ada = await createTestUser(b, "ada");
       const bob = await createTestUser(b, "bob");
       const bobSession = await signIn(b, bob.user);
-      await b.emu.admin.settings({ autoConsent: "personal" });
-      const started = await b.inject({
-        method: "POST",
-        url: "/api/v1/integrations/onedrive/connect",
-        headers: ada.bearer,
-      });
-      const callback = await authorize(started.json().authorizationUrl);
+      const { callback } = await startConnectFlow(b, ada.bearer);
       const inBobsBrowser = await b.inject({
         method: "GET",
         url: callback,
@@ -121,13 +115,7 @@ for (const dialect of DIALECTS) {
       const bob = await createTestUser(b, "bob");
       const adaSession = await signIn(b, ada.user);
       const bobSession = await signIn(b, bob.user);
-      await b.emu.admin.settings({ autoConsent: "personal" });
-      const started = await b.inject({
-        method: "POST",
-        url: "/api/v1/integrations/onedrive/connect",
-        headers: adaSession.headers,
-      });
-      const callback = await authorize(started.json().authorizationUrl);
+      const { callback } = await startConnectFlow(b, adaSession.headers);
       const res = await b.inject({ method: "GET", url: callback, headers: { cookie: bobSession.cookie } });
       expect(res.statusCode).toBe(303);
       expect(res.headers.location).toBe("/?error=wrong_user");

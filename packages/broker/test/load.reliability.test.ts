@@ -1,4 +1,3 @@
-import { DEV_CLIENT_ID } from "@ferry/emulator";
 import { Pool } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { recordFigures } from "../../../reliability/figures.ts";
@@ -10,7 +9,7 @@ import {
   useBroker,
   useEmulator,
 } from "./support/brokerHarness.ts";
-import { type BrokerProcess, startBrokerProcess, stopBrokerProcess } from "./support/brokerProcess.ts";
+import { type BrokerProcess, startBrokerProcessFor, stopBrokerProcess } from "./support/brokerProcess.ts";
 
 const emulator = useEmulator();
 const CLIENTS = 200;
@@ -43,17 +42,7 @@ describe("load on two broker instances sharing one PostgreSQL database", () => {
       users.push(user);
     }
     // Separate processes, as two deployed instances would be: each has its own event loop, pool and caches.
-    const brokers = await Promise.all(
-      [0, 1].map(() =>
-        startBrokerProcess({
-          database: b.database.config,
-          masterKey: b.masterKey,
-          authority: b.emu.authority,
-          graphUrl: b.emu.graphUrl,
-          clientId: DEV_CLIENT_ID,
-        }),
-      ),
-    );
+    const brokers = await Promise.all([0, 1].map(() => startBrokerProcessFor(b)));
     processes.push(...brokers);
     for (const broker of brokers) pools.push(new Pool(broker.url, { connections: CLIENTS / brokers.length }));
     const expireAll = () =>

@@ -1,4 +1,3 @@
-import { DEV_CLIENT_ID } from "@ferry/emulator";
 import { afterEach, describe, expect, it } from "vitest";
 import { DIALECTS } from "./helpers.ts";
 import {
@@ -9,7 +8,7 @@ import {
   useBroker,
   useEmulator,
 } from "./support/brokerHarness.ts";
-import { type BrokerProcess, startBrokerProcess, stopBrokerProcess } from "./support/brokerProcess.ts";
+import { type BrokerProcess, startBrokerProcessFor, stopBrokerProcess } from "./support/brokerProcess.ts";
 
 const emulator = useEmulator();
 const CALLERS = 500;
@@ -25,17 +24,7 @@ for (const dialect of DIALECTS) {
     it(`${CALLERS} concurrent mints of an expired token over both give every caller a valid token, from exactly one refresh`, async () => {
       const ada = await createTestUser(b, "ada");
       await connectOneDrive(b, ada);
-      const started = await Promise.all(
-        [0, 1].map(() =>
-          startBrokerProcess({
-            database: b.database.config,
-            masterKey: b.masterKey,
-            authority: b.emu.authority,
-            graphUrl: b.emu.graphUrl,
-            clientId: DEV_CLIENT_ID,
-          }),
-        ),
-      );
+      const started = await Promise.all([0, 1].map(() => startBrokerProcessFor(b)));
       processes.push(...started);
       await b.emu.admin.expireTokens();
       await makeStale(b, ada.user.id);

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEV_CLIENT_ID } from "@ferry/emulator";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordFigures } from "../../../reliability/figures.ts";
@@ -14,7 +13,7 @@ import {
   useBroker,
   useEmulator,
 } from "./support/brokerHarness.ts";
-import { type BrokerProcess, startBrokerProcess, stopBrokerProcess } from "./support/brokerProcess.ts";
+import { type BrokerProcess, startBrokerProcessFor, stopBrokerProcess } from "./support/brokerProcess.ts";
 
 const emulator = useEmulator();
 // Short enough that a lease nobody could release is taken over quickly, long enough to see that it had to be.
@@ -178,12 +177,9 @@ describe("PostgreSQL connections of a broker terminated in the middle of a refre
     ).id;
     const databaseUrl = new URL(b.database.config.url);
     databaseUrl.searchParams.set("application_name", appName);
-    broker = await startBrokerProcess({
+    broker = await startBrokerProcessFor(b, {
       database: { kind: "postgres", url: databaseUrl.href },
-      masterKey: b.masterKey,
       authority: hop.url,
-      graphUrl: b.emu.graphUrl,
-      clientId: DEV_CLIENT_ID,
       options: { refreshLeaseMs: LEASE_MS, lockWaitMs: 20_000, poolSize: 4, tokenCacheMs: 0 },
     });
     const url = broker.url;
@@ -346,11 +342,11 @@ describe("PostgreSQL connections of a broker terminated in the middle of a refre
       // A lease its owner could not release is still bounded by one lease.
       if (o.leaseHeldAfter) expect(o.leaseExpiresInMs, o.scenario).toBeLessThanOrEqual(LEASE_MS);
     }
-    // A refresh whose release was killed too left its lease behind, and the next caller waited it out, within
-    // one lease of the kill (plus slack for a busy machine).
+    // A refresh whose release was killed too either released on its second try (which may get a fresh
+    // connection, or the dead one again) or left its lease behind; either way the next caller had its token
+    // within one lease of the kill (plus slack for a busy machine).
     for (const o of byScenario("lease write, then its release")) {
-      expect(o.leaseHeldAfter).toBe(true);
-      expect(o.nextCallerMs).toBeLessThan(LEASE_MS + 3_000);
+      expect(o.nextCallerMs, JSON.stringify(o)).toBeLessThan(LEASE_MS + 3_000);
     }
     expect(row.status).toBe("connected");
     expect(row.refresh_token_enc).not.toBeNull();

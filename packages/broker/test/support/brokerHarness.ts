@@ -265,6 +265,24 @@ export async function signIn(b: BrokerUnderTest, user: User): Promise<TestSessio
  * Follows an authorization URL as a browser would (auto-consent answers at once) and returns the callback
  * request the emulator redirected to, as a path for inject().
  */
+/**
+ * Starts the authorization-code flow for whoever `headers` authenticate, with the emulator answering as
+ * `account` (auto-consent), and returns where Microsoft sends the browser back: the callback, its state and code.
+ */
+export async function startConnectFlow(
+  b: BrokerUnderTest,
+  headers: Record<string, string>,
+  account = "personal",
+) {
+  await b.emu.admin.settings({ autoConsent: account });
+  const started = await b.inject({ method: "POST", url: "/api/v1/integrations/onedrive/connect", headers });
+  expect(started.statusCode).toBe(200);
+  const authorizationUrl = started.json<{ authorizationUrl: string }>().authorizationUrl;
+  const callback = await authorize(authorizationUrl);
+  const query = new URL(callback, PUBLIC_URL).searchParams;
+  return { authorizationUrl, callback, state: query.get("state")!, code: query.get("code")! };
+}
+
 export async function authorize(authorizationUrl: string): Promise<string> {
   const response = await fetch(authorizationUrl, { redirect: "manual" });
   expect(response.status).toBe(302);

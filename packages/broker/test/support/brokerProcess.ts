@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { DEV_CLIENT_ID } from "@ferry/emulator";
 import type { BrokerOptions, DatabaseConfig, MasterKey } from "../../src/index.ts";
-import { PUBLIC_URL } from "./brokerHarness.ts";
+import { type BrokerUnderTest, PUBLIC_URL } from "./brokerHarness.ts";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/brokerProcess.ts", import.meta.url));
 
@@ -52,6 +53,21 @@ export async function startBrokerProcess(input: {
     void exited.then(() => reject(new Error(`broker process exited before listening:\n${stderr}`)));
   });
   return { child, url, exited, stderr: () => stderr };
+}
+
+/** The broker under test again as a separate process (its own event loop, pool and caches), as another instance. */
+export function startBrokerProcessFor(
+  b: BrokerUnderTest,
+  overrides: Partial<Parameters<typeof startBrokerProcess>[0]> = {},
+): Promise<BrokerProcess> {
+  return startBrokerProcess({
+    database: b.database.config,
+    masterKey: b.masterKey,
+    authority: b.emu.authority,
+    graphUrl: b.emu.graphUrl,
+    clientId: DEV_CLIENT_ID,
+    ...overrides,
+  });
 }
 
 export async function stopBrokerProcess(
