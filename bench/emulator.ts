@@ -10,11 +10,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { peakRss } from "./lib/peakRss.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "packages/emulator/bin/ferry-emulator.mjs");
@@ -51,11 +52,6 @@ function startEmulator(): Promise<Emulator> {
     });
     child.once("exit", (code) => reject(new Error(`ferry-emulator exited with ${code} before listening`)));
   });
-}
-
-function peakRssBytes(pid: number): number {
-  const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return Number(m?.[1] ?? 0) * 1024;
 }
 
 async function json<T>(res: Response): Promise<T> {
@@ -121,7 +117,7 @@ async function main(): Promise<void> {
         body: JSON.stringify({ account }),
       }),
     );
-    const idleRss = peakRssBytes(pid);
+    const idleRss = peakRss(pid);
     const block = Buffer.from(randomBytes(FRAGMENT));
     const up: number[] = [];
     const down: number[] = [];
@@ -137,7 +133,7 @@ async function main(): Promise<void> {
         down.push(mbPerSecond(downloadSeconds));
       }
     }
-    const peakRss = peakRssBytes(pid);
+    const peakRssNow = peakRss(pid);
     const results = {
       benchmark: "emulator",
       date: new Date().toISOString(),
@@ -155,7 +151,7 @@ async function main(): Promise<void> {
       unit: "MB/s (10^6 bytes per second)",
       upload: { medianMBps: Math.round(median(up)), roundsMBps: up.map(Math.round) },
       download: { medianMBps: Math.round(median(down)), roundsMBps: down.map(Math.round) },
-      emulatorRss: { idleBytes: idleRss, peakBytes: peakRss },
+      emulatorRss: { idleBytes: idleRss, peakBytes: peakRssNow },
       targetMBps: TARGET_MB_S,
       meetsTarget: median(up) >= TARGET_MB_S && median(down) >= TARGET_MB_S,
     };
@@ -171,7 +167,7 @@ async function main(): Promise<void> {
         "download (median)",
         `${results.download.medianMBps} MB/s  [${down.map((x) => x.toFixed(0)).join(", ")}]`,
       ],
-      ["emulator peak RSS", `${(peakRss / 1e6).toFixed(0)} MB (idle ${(idleRss / 1e6).toFixed(0)} MB)`],
+      ["emulator peak RSS", `${(peakRssNow / 1e6).toFixed(0)} MB (idle ${(idleRss / 1e6).toFixed(0)} MB)`],
       [
         "machine load (1 min)",
         `${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after, ${cpus().length} CPUs`,

@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { peakRss } from "./emulatorProcess.ts";
+import { peakRss } from "./peakRss.ts";
 
 export const CURL = "/usr/bin/curl";
 

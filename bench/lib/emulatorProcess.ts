@@ -1,12 +1,13 @@
 // The emulator as its own process, as a client benchmark needs it: the client under test must not
 // share a CPU core's event loop, or a heap, with the server it measures.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EmulatorAdmin } from "@ferry/emulator";
+import { peakRss } from "./peakRss.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = join(ROOT, "packages/emulator/bin/ferry-emulator.mjs");
@@ -80,14 +81,4 @@ export async function startEmulatorProcess(
       await cleanup();
     },
   };
-}
-
-/** VmHWM of a live process: the most resident memory it has had; 0 once it is gone. */
-export function peakRss(pid: number): number {
-  try {
-    const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return Number(m?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
 }

@@ -1,4 +1,5 @@
 // The worker side of lib/worker.ts, kept apart so worker bundles don't pull in esbuild.
+import { peakRss } from "./peakRss.ts";
 import { trustCertificate } from "./tls.ts";
 import type { WorkerResult } from "./worker.ts";
 
@@ -26,7 +27,7 @@ export async function workerArgs<T extends WorkerArgs>(): Promise<T> {
 /** Called by a worker as its last act: prints the result with this process's peak RSS. */
 export function report(result: Omit<WorkerResult, "peakRssBytes"> & { peakRssBytes?: number }): void {
   process.stdout.write(
-    `${JSON.stringify({ peakRssBytes: process.resourceUsage().maxRSS * 1024, ...result })}\n`,
+    `${JSON.stringify({ peakRssBytes: peakRss("self") || process.resourceUsage().maxRSS * 1024, ...result })}\n`,
   );
 }
 

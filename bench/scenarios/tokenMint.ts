@@ -12,7 +12,7 @@ import { createApiKey, createUser, loadConfig, MasterKey, openBrokerStore } from
 import { DEV_CLIENT_ID } from "@ferry/emulator";
 import autocannon from "autocannon";
 import { startBrokerProcess, stopBrokerProcess } from "../lib/brokerProcess.ts";
-import { peakRss } from "../lib/emulatorProcess.ts";
+import { peakRss } from "../lib/peakRss.ts";
 import type { BenchContext, BenchOptions, Row, Scenario } from "../lib/harness.ts";
 
 const STORM = 500;
