@@ -12,8 +12,8 @@ import { createApiKey, createUser, loadConfig, MasterKey, openBrokerStore } from
 import { DEV_CLIENT_ID } from "@ferry/emulator";
 import autocannon from "autocannon";
 import { startBrokerProcess, stopBrokerProcess } from "../lib/brokerProcess.ts";
-import { peakRss } from "../lib/peakRss.ts";
 import type { BenchContext, BenchOptions, Row, Scenario } from "../lib/harness.ts";
+import { peakRss } from "../lib/peakRss.ts";
 
 const STORM = 500;
 const CONNECTIONS = 50;
