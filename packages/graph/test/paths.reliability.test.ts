@@ -12,7 +12,8 @@ import { expectSameBytes, type Harness, harness, refusal } from "./support.ts";
 // hold, the URL must name exactly that item of exactly that drive, with no query, fragment, dot
 // segment or action the caller did not ask for; and a refusal must say which rule and which name.
 
-const GRAPH = "https://graph.microsoft.com/v1.0";
+// A base no request goes to (port 9 is discard): these clients only build URLs.
+const GRAPH = "http://127.0.0.1:9/v1.0";
 
 /** Drive selectors and their URL prefixes, written out by hand so the model does not reuse driveBase. */
 const DRIVES: readonly (readonly [selector: string, encodedBase: string])[] = [
