@@ -70,6 +70,19 @@ export const ACCOUNTS: readonly Account[] = [
   },
 ];
 
+/**
+ * The account's object id in its directory: the `oid` of its id_tokens and the `uid` of the
+ * `client_info` MSAL names it by. A work account's is its Graph id. A personal account lives in
+ * the consumers directory under a GUID that is its 16-hex-digit Graph id (the Microsoft account's
+ * CID) behind sixteen zeros, which is why MSAL's account ids for personal accounts read
+ * `00000000-0000-0000-xxxx-xxxxxxxxxxxx.9188040d-6c67-4c5b-b112-36a304b66dad`.
+ */
+export function objectIdOf(account: Account): string {
+  return account.kind === "personal"
+    ? `00000000-0000-0000-${account.id.slice(0, 4)}-${account.id.slice(4)}`
+    : account.id;
+}
+
 export function accountByKey(key: string): Account | undefined {
   return ACCOUNTS.find((a) => a.key === key);
 }

@@ -5,7 +5,7 @@ import { type RunningEmulator, startEmulator } from "./startEmulator.ts";
 const USAGE = `Usage: ferry-emulator --port P [--host 127.0.0.1] [--data DIR] [--latency-ms N]
                       [--bandwidth BYTES_PER_S] [--fault-rate F] [--seed S]
                       [--token-lifetime SECONDS] [--auto-consent ACCOUNT|decline]
-                      [--fault-retry-after SECONDS] [--log]
+                      [--fault-retry-after SECONDS] [--tls] [--trust-proxy] [--log]
 
 A local Microsoft Graph (OneDrive) and Microsoft identity platform v2.0, with reproducible chaos.
   --port               TCP port; 0 picks a free one (default 0)
@@ -21,6 +21,8 @@ A local Microsoft Graph (OneDrive) and Microsoft identity platform v2.0, with re
   --auto-consent       answer sign-in without a page, as this account (personal, work,
                        personal2) or 'decline'
   --tls                serve HTTPS with a self-signed certificate for 127.0.0.1
+  --trust-proxy        build links from X-Forwarded-Proto and X-Forwarded-Host (behind a
+                       TLS-terminating proxy); otherwise from the request's scheme and Host
   --log                log each request to stderr
   --help               show this text
 
@@ -72,6 +74,7 @@ function parseCommandLine(argv: string[]): EmulatorOptions | "help" {
         "auto-consent": { type: "string" },
         log: { type: "boolean" },
         tls: { type: "boolean" },
+        "trust-proxy": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -99,6 +102,7 @@ function parseCommandLine(argv: string[]): EmulatorOptions | "help" {
     autoConsent: autoConsent ?? false,
     log: values.log === true,
     tls: values.tls === true,
+    trustProxy: values["trust-proxy"] === true,
   };
 }
 

@@ -17,8 +17,6 @@ export interface EmulatorContext {
   signer: Signer;
   /** Where file bodies and the state snapshot live. */
   dataDir: string;
-  /** `http://host:port`, known once the server listens; used to build absolute URLs. */
-  origin: string;
   /** Asks for the state snapshot to be written soon (coalesced). */
   markDirty(): void;
 }

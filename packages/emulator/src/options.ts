@@ -37,6 +37,12 @@ export interface EmulatorOptions {
   apps?: AppRegistration[];
   /** Serve HTTPS with a self-signed certificate for 127.0.0.1 (clients trust `RunningEmulator.ca`). */
   tls?: boolean;
+  /**
+   * Build links from `X-Forwarded-Proto` and `X-Forwarded-Host` when a TLS-terminating proxy sits
+   * in front of the emulator. Off by default: without a proxy those headers come from the client,
+   * and links are built from the request's own scheme and `Host`.
+   */
+  trustProxy?: boolean;
   /** Log each request to stderr. */
   log?: boolean;
 }
@@ -88,5 +94,6 @@ export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
     apps,
     log: o.log ?? false,
     tls: o.tls ?? false,
+    trustProxy: o.trustProxy ?? false,
   };
 }

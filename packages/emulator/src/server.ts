@@ -3,6 +3,7 @@ import { registerAdminRoutes } from "./admin/routes.ts";
 import { registerCopyMonitorRoutes } from "./graph/copyMonitor.ts";
 import { registerGraphRoutes } from "./graph/routes.ts";
 import { registerIdentityRoutes } from "./identity/routes.ts";
+import { originOf, sendInvalidHostname } from "./origin.ts";
 import type { EmulatorState } from "./state.ts";
 import { registerStorageRoutes } from "./storage/routes.ts";
 import type { TlsMaterial } from "./tls.ts";
@@ -11,6 +12,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** A stable route name for the counters, e.g. `GET /drive/root:/{path}:/content`. */
     routeLabel: string;
+    /** `https://host:port` as the client called it: every absolute URL in an answer starts with it. */
+    origin: string;
   }
 }
 
@@ -20,6 +23,8 @@ const CHAOS_PREFIXES = ["/v1.0/", "/dl/", "/up/"];
 export function buildServer(state: EmulatorState, tls?: TlsMaterial): FastifyInstance {
   const app = Fastify({
     ...(tls ? { https: tls } : {}),
+    // Only then does Fastify read X-Forwarded-Proto and X-Forwarded-Host (see origin.ts).
+    trustProxy: state.options.trustProxy,
     logger: state.options.log ? { level: "info" } : false,
     // Graph names every response with a request-id GUID; use one too.
     genReqId: () => crypto.randomUUID(),
@@ -31,6 +36,7 @@ export function buildServer(state: EmulatorState, tls?: TlsMaterial): FastifyIns
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192 },
   });
   app.decorateRequest("routeLabel", "");
+  app.decorateRequest("origin", "");
 
   // No body parsing anywhere: uploads stream from the socket and each route reads what it needs.
   app.removeAllContentTypeParsers();
@@ -40,6 +46,9 @@ export function buildServer(state: EmulatorState, tls?: TlsMaterial): FastifyIns
     // Route groups refine this label; the pattern keeps the counters' cardinality bounded.
     request.routeLabel = `${request.method} ${request.routeOptions.url ?? "(unmatched)"}`;
     reply.header("request-id", request.id);
+    const origin = originOf(request);
+    if (origin === undefined) return sendInvalidHostname(reply);
+    request.origin = origin;
     if (
       CHAOS_PREFIXES.some((p) => request.url.startsWith(p)) &&
       (await state.chaos.beforeHandler(request, reply))

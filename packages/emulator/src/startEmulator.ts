@@ -13,7 +13,10 @@ import { createStores, type EmulatorState, loadSnapshot, restoreState, saveSnaps
 import { tlsMaterial } from "./tls.ts";
 
 export interface RunningEmulator {
-  /** `http://127.0.0.1:PORT`, the origin of every emulated service. */
+  /**
+   * `http://127.0.0.1:PORT`, where the emulator listens. Links in its answers are built from the
+   * origin each request was addressed to (its Host, or a trusted proxy's forwarded host), not this.
+   */
   url: string;
   /** Graph's v1.0 base, e.g. for `FERRY_GRAPH_URL`. */
   graphUrl: string;
@@ -47,7 +50,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     counters: new Counters(),
     signer: new Signer(signerKey),
     dataDir,
-    origin: "",
     markDirty() {
       // The snapshot is only kept for a named --data directory; a temporary one dies with the run.
       if (ephemeral || saveTimer) return;
@@ -67,7 +69,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : opts.port;
   const url = `${tls ? "https" : "http"}://${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${port}`;
-  ctx.origin = url;
 
   return {
     url,

@@ -31,6 +31,7 @@ describe("ferry-emulator command", () => {
       "120",
       "--auto-consent",
       "work",
+      "--trust-proxy",
     ]);
     const settings = await (await fetch(`${emu.url}/_emulator/settings`)).json();
     expect(settings).toMatchObject({
@@ -42,6 +43,13 @@ describe("ferry-emulator command", () => {
       tokenLifetime: 120,
       autoConsent: "work",
     });
+    // --trust-proxy: links follow the forwarded scheme and host.
+    const discovery = await fetch(`${emu.url}/common/v2.0/.well-known/openid-configuration`, {
+      headers: { "x-forwarded-proto": "https", "x-forwarded-host": "login.contoso.test" },
+    });
+    expect(((await discovery.json()) as { token_endpoint: string }).token_endpoint).toBe(
+      "https://login.contoso.test/common/oauth2/v2.0/token",
+    );
     emu.child.kill("SIGINT");
     expect(await emu.exited).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { approveDeviceCode, DEVICE_CODE_GRANT } from "../src/identity/deviceCode.ts";
+import { approveDeviceCode, DEVICE_CODE_GRANT, DEVICE_CODE_GRANT_SHORT } from "../src/identity/deviceCode.ts";
 import { DEV_CLIENT_ID } from "../src/options.ts";
 import {
   expectAadError,
@@ -81,6 +81,30 @@ describe("device authorization grant (RFC 8628)", () => {
     expect(((await me.json()) as { displayName: string }).displayName).toBe("Ada Lovelace");
     // A device code yields one set of tokens.
     expectAadError(await poll(dc), 400, "bad_verification_code", 70018);
+  });
+
+  it("accepts grant_type=device_code, the short form MSAL sends, and counts it as the same grant", async () => {
+    const dc = await deviceCode();
+    const pending = await token(emu, "common", { grant_type: "device_code", device_code: dc.device_code });
+    expectAadError(pending, 400, "authorization_pending", 70016);
+    approveDeviceCode(emu.state, dc.user_code, "work", true);
+    waitInterval(dc);
+    const before = emu.state.counters.grants[DEVICE_CODE_GRANT] ?? 0;
+    const ok = await token(emu, "common", {
+      grant_type: DEVICE_CODE_GRANT_SHORT,
+      device_code: dc.device_code,
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.access_token).toEqual(expect.any(String));
+    expect(emu.state.counters.grants[DEVICE_CODE_GRANT]).toBe(before + 1);
+    expect(emu.state.counters.grants[DEVICE_CODE_GRANT_SHORT]).toBeUndefined();
+    // Only those two names: another spelling is still an unknown grant type.
+    expectAadError(
+      await token(emu, "common", { grant_type: "devicecode", device_code: dc.device_code }),
+      400,
+      "unsupported_grant_type",
+      70003,
+    );
   });
 
   it("tells a client polling faster than the interval to slow_down", async () => {

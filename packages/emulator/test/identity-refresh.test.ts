@@ -73,6 +73,8 @@ describe("refresh_token grant", () => {
     expect(body.error_description).toMatch(
       /^AADSTS50173: The provided grant has expired due to it being revoked/,
     );
+    // Microsoft sends no suberror here, so MSAL reports a plain invalid_grant (see msal.test.ts).
+    expect(body.suberror).toBeUndefined();
     const me = await emu.graph("me", { headers: auth });
     expect(me.status).toBe(401);
     expect(((await me.json()) as { error: { code: string } }).error.code).toBe("InvalidAuthenticationToken");
@@ -88,12 +90,14 @@ describe("refresh_token grant", () => {
       scope: "https://graph.microsoft.com/User.Read offline_access",
     });
     expect(narrowed.status).toBe(200);
-    expectAadError(
+    const missing = expectAadError(
       await refresh(refresh_token, { scope: "Files.ReadWrite.All offline_access" }),
       400,
       "invalid_grant",
       65001,
     );
+    // Microsoft's answer names the sub-error that MSAL turns into "interaction required".
+    expect(missing.suberror).toBe("consent_required");
     expectAadError(await refresh(refresh_token, { scope: "Calendars.Read" }), 400, "invalid_scope", 70011);
   });
 

@@ -29,9 +29,17 @@ interface SkipToken {
 /** `GET …/children`: one page of a folder's children, linked to the next by `@odata.nextLink`. */
 export function listChildren(call: ItemCall): unknown {
   const folder = requireItem(call);
-  const page = childrenPage(call.state, call.target, folder, call.query, rawRequestPath(call.request));
+  const { origin } = call.request;
+  const page = childrenPage(
+    call.state,
+    origin,
+    call.target,
+    folder,
+    call.query,
+    rawRequestPath(call.request),
+  );
   return {
-    "@odata.context": childrenContext(call.state, call.account, call.target),
+    "@odata.context": childrenContext(origin, call.account, call.target),
     ...(page.nextLink ? { "@odata.nextLink": page.nextLink } : {}),
     value: page.value,
   };
@@ -40,10 +48,12 @@ export function listChildren(call: ItemCall): unknown {
 /**
  * One page of children in the requested order, starting after the `$skiptoken` position. The
  * position is a sort key rather than an offset, so items added or removed between pages neither
- * repeat nor vanish from the rest of the listing. `linkPath` is where the next page is fetched.
+ * repeat nor vanish from the rest of the listing. `linkPath` is where the next page is fetched, on
+ * `origin`, the one the request was addressed to.
  */
 export function childrenPage(
   state: EmulatorState,
+  origin: string,
   target: ItemTarget,
   folder: ItemRecord,
   query: URLSearchParams,
@@ -69,13 +79,13 @@ export function childrenPage(
   const value: Record<string, unknown>[] = [];
   for (let i = start; i < end; i++) {
     const item = sorted.items[i] as ItemRecord;
-    value.push(selectFields(driveItemJson(state, target.drive, target.base, item), select));
+    value.push(selectFields(driveItemJson(state, origin, target.drive, target.base, item), select));
   }
   let nextLink: string | undefined;
   const lastKey = sorted.keys[end - 1];
   if (end < sorted.items.length && lastKey) {
     const token: SkipToken = { t: "children", f: folder.id, o: orderName, k: lastKey };
-    nextLink = linkWith(state.origin, linkPath, query, { $skiptoken: state.signer.sign(token) });
+    nextLink = linkWith(origin, linkPath, query, { $skiptoken: state.signer.sign(token) });
   }
   return { value, nextLink };
 }
@@ -148,9 +158,10 @@ export async function createChildFolder(call: ItemCall): Promise<unknown> {
   state.markDirty();
   call.reply.code(created ? 201 : 200);
   const base = target.base === "me" ? "me/drive" : `drives/${encodeURIComponent(target.drive.id)}`;
-  call.reply.header("location", `${graphBaseUrl(state)}/${base}/items/${encodeURIComponent(item.id)}`);
+  const { origin } = call.request;
+  call.reply.header("location", `${graphBaseUrl(origin)}/${base}/items/${encodeURIComponent(item.id)}`);
   return {
-    "@odata.context": itemContext(state, call.account, { ...target, anchor: "items" }),
-    ...driveItemJson(state, target.drive, target.base, item),
+    "@odata.context": itemContext(origin, call.account, { ...target, anchor: "items" }),
+    ...driveItemJson(state, origin, target.drive, target.base, item),
   };
 }

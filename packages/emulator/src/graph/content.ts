@@ -20,7 +20,7 @@ export const SIMPLE_UPLOAD_LIMIT = 250 * 1024 * 1024;
  */
 export function downloadContent(call: ItemCall): unknown {
   const item = requireItem(call);
-  const url = downloadUrlFor(call.state, call.target.drive, item);
+  const url = downloadUrlFor(call.state, call.request.origin, call.target.drive, item);
   if (!url) {
     throw new GraphFault(404, "itemNotFound", "The specified item does not exist, or does not have content.");
   }
@@ -61,5 +61,5 @@ export async function uploadContent(call: ItemCall): Promise<unknown> {
   });
   const { drive, item, created } = await commitUpload(state, upload, content, conflict);
   reply.code(created ? 201 : 200);
-  return uploadedItemJson(state, drive, target.base, item);
+  return uploadedItemJson(state, request.origin, drive, target.base, item);
 }

@@ -51,6 +51,6 @@ export async function startCopy(call: ItemCall): Promise<unknown> {
     state.markDirty();
     return result.item.id;
   });
-  call.reply.code(202).header("location", monitorUrl(state, job.id));
+  call.reply.code(202).header("location", monitorUrl(call.request.origin, job.id));
   return undefined;
 }

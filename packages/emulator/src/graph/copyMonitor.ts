@@ -1,13 +1,15 @@
 import type { FastifyInstance } from "fastify";
-import type { EmulatorContext } from "../context.ts";
 import type { EmulatorState } from "../state.ts";
 import { GraphFault, sendGraphError } from "./graphError.ts";
 
 const MONITOR_PREFIX = "/monitor/";
 
-/** Where a copy job reports; an unguessable id, since the URL itself is the only credential. */
-export function monitorUrl(ctx: EmulatorContext, jobId: string): string {
-  return `${ctx.origin}${MONITOR_PREFIX}${jobId}`;
+/**
+ * Where a copy job reports, on the origin the copy request was addressed to; an unguessable id,
+ * since the URL itself is the only credential.
+ */
+export function monitorUrl(origin: string, jobId: string): string {
+  return `${origin}${MONITOR_PREFIX}${jobId}`;
 }
 
 /**

@@ -33,6 +33,7 @@ type Position = readonly [depth: number, seq: number, id: string];
 export function delta(call: ItemCall): unknown {
   const folder = requireItem(call);
   const { state, target, query } = call;
+  const { origin } = call.request;
   const drive = target.drive;
   const top = pageSize(query);
   const select = selectList(query);
@@ -40,10 +41,10 @@ export function delta(call: ItemCall): unknown {
   // Without a token, the link starts a fresh enumeration (the Location of a 410).
   const link = (token: DeltaToken | undefined) =>
     token
-      ? linkWith(state.origin, linkPath, query, { token: state.signer.sign(token) })
-      : linkWith(state.origin, linkPath, query, { token: "" }).replace(/[?&]token=$/, "");
+      ? linkWith(origin, linkPath, query, { token: state.signer.sign(token) })
+      : linkWith(origin, linkPath, query, { token: "" }).replace(/[?&]token=$/, "");
   const page = (value: Record<string, unknown>[], next: DeltaToken, done: boolean) => ({
-    "@odata.context": collectionContext(state),
+    "@odata.context": collectionContext(origin),
     [done ? "@odata.deltaLink" : "@odata.nextLink"]: link(next),
     value,
   });
@@ -158,7 +159,11 @@ function entryJson(call: ItemCall, record: ItemRecord | Tombstone, select: strin
   const { state, target } = call;
   const drive = target.drive;
   const live = drive.get(record.id);
-  if (live) return selectFields(driveItemJson(state, drive, target.base, live, { withPath: false }), select);
+  if (live)
+    return selectFields(
+      driveItemJson(state, call.request.origin, drive, target.base, live, { withPath: false }),
+      select,
+    );
   const json: Record<string, unknown> = {
     id: record.id,
     deleted: { state: "deleted" },

@@ -29,10 +29,12 @@ export function cTagOf(item: ItemRecord): string {
 /**
  * A driveItem resource exactly as Graph v1.0 shapes it. `withPath: false` leaves
  * `parentReference.path` out, as delta does (a folder rename does not re-send its descendants, so
- * Microsoft does not send paths that would go stale).
+ * Microsoft does not send paths that would go stale). `origin` is the one the request was
+ * addressed to: the download URL and `webUrl` are on it.
  */
 export function driveItemJson(
   ctx: EmulatorContext,
+  origin: string,
   drive: Drive,
   base: DriveBase,
   item: ItemRecord,
@@ -45,14 +47,14 @@ export function driveItemJson(
   const itemEncoded = parent ? `${parentEncoded}/${encodeURIComponent(item.name)}` : "";
   const json: Record<string, unknown> = {};
   if (item.content) {
-    json["@microsoft.graph.downloadUrl"] = downloadUrlFor(ctx, drive, item);
+    json["@microsoft.graph.downloadUrl"] = downloadUrlFor(ctx, origin, drive, item);
   }
   json.createdDateTime = item.createdDateTime;
   json.eTag = eTagOf(item);
   json.id = item.id;
   json.lastModifiedDateTime = item.lastModifiedDateTime;
   json.name = item.name;
-  json.webUrl = `${ctx.origin}/_web/${encodeURIComponent(drive.id)}${itemEncoded}`;
+  json.webUrl = `${origin}/_web/${encodeURIComponent(drive.id)}${itemEncoded}`;
   // Business drives give folders no cTag.
   if (!(item.folder && drive.driveType === "business")) json.cTag = cTagOf(item);
   json.size = item.size;

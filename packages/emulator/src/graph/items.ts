@@ -23,16 +23,17 @@ export function getItem(call: ItemCall): unknown {
     reply.code(304);
     return undefined;
   }
-  const json = selectFields(driveItemJson(state, target.drive, target.base, item), selectList(query));
+  const { origin } = call.request;
+  const json = selectFields(driveItemJson(state, origin, target.drive, target.base, item), selectList(query));
   const expand = childrenExpansion(odataParam(query, "expand"));
   if (expand && item.children) {
     // The expanded children are the first page of the children collection; the rest is behind
     // `children@odata.nextLink`, the same link listing the collection would give.
-    const page = childrenPage(state, target, item, expand, `${target.itemUrl}/children`);
+    const page = childrenPage(state, origin, target, item, expand, `${target.itemUrl}/children`);
     json.children = page.value;
     if (page.nextLink) json["children@odata.nextLink"] = page.nextLink;
   }
-  return { "@odata.context": itemContext(state, call.account, target), ...json };
+  return { "@odata.context": itemContext(origin, call.account, target), ...json };
 }
 
 /**
@@ -100,8 +101,8 @@ export async function updateItem(call: ItemCall): Promise<unknown> {
   state.markDirty();
   call.reply.header("etag", eTagOf(item));
   return {
-    "@odata.context": itemContext(state, call.account, target),
-    ...driveItemJson(state, target.drive, target.base, item),
+    "@odata.context": itemContext(call.request.origin, call.account, target),
+    ...driveItemJson(state, call.request.origin, target.drive, target.base, item),
   };
 }
 

@@ -22,7 +22,10 @@ export function getMe(call: GraphCall): unknown {
     userPrincipalName: a.userPrincipalName,
     id: a.id,
   };
-  return { "@odata.context": userContext(call.state), ...selectFields(json, selectList(call.query)) };
+  return {
+    "@odata.context": userContext(call.request.origin),
+    ...selectFields(json, selectList(call.query)),
+  };
 }
 
 /**
@@ -31,7 +34,6 @@ export function getMe(call: GraphCall): unknown {
  */
 export function getDrive(call: GraphCall<Extract<GraphTarget, { kind: "drive" }>>): unknown {
   const { drive } = call.target;
-  const { state } = call;
   const used = drive.usedBytes;
   const json = {
     createdDateTime: drive.root.createdDateTime,
@@ -39,7 +41,7 @@ export function getDrive(call: GraphCall<Extract<GraphTarget, { kind: "drive" }>
     id: drive.id,
     lastModifiedDateTime: drive.root.lastModifiedDateTime,
     name: "OneDrive",
-    webUrl: `${state.origin}/_web/${encodeURIComponent(drive.id)}`,
+    webUrl: `${call.request.origin}/_web/${encodeURIComponent(drive.id)}`,
     driveType: drive.driveType,
     owner: { user: { displayName: drive.owner.displayName, id: drive.owner.id } },
     quota: {
@@ -50,5 +52,8 @@ export function getDrive(call: GraphCall<Extract<GraphTarget, { kind: "drive" }>
       used,
     },
   };
-  return { "@odata.context": driveContext(state), ...selectFields(json, selectList(call.query)) };
+  return {
+    "@odata.context": driveContext(call.request.origin),
+    ...selectFields(json, selectList(call.query)),
+  };
 }

@@ -10,6 +10,7 @@ import {
 import { sessionStatus, uploadUrlFor } from "../storage/uploadUrlRoute.ts";
 import type { ItemCall } from "./graphCall.ts";
 import { GraphFault } from "./graphError.ts";
+import { graphBaseUrl } from "./odataContext.ts";
 
 /** The createUploadSession body: `driveItemUploadableProperties` under `item`, plus `deferCommit`. */
 interface CreateUploadSessionBody {
@@ -70,8 +71,9 @@ export async function createUploadSession(call: ItemCall): Promise<unknown> {
     state.options.uploadSessionLifetime * 1000,
   );
   return {
-    "@odata.context": `${state.origin}/v1.0/$metadata#microsoft.graph.uploadSession`,
-    uploadUrl: uploadUrlFor(state, session),
+    "@odata.context": `${graphBaseUrl(request.origin)}/$metadata#microsoft.graph.uploadSession`,
+    // On the host the session was created through; each request to it answers from its own host.
+    uploadUrl: uploadUrlFor(request.origin, session),
     ...sessionStatus(state, session),
   };
 }

@@ -21,6 +21,7 @@ import {
   unknownTenantMessage,
 } from "./tenants.ts";
 import { consentCovers, grantFor } from "./tokenIssuer.ts";
+import { clientInfo } from "./tokenResponse.ts";
 
 /**
  * The authorization endpoint and its two pages. Between the pages the validated request travels
@@ -153,7 +154,7 @@ function begin(
 function complete(state: EmulatorState, reply: FastifyReply, req: AuthorizeRequest, account: Account) {
   const grant = grantFor(state, account, req.clientId, req.scopes);
   const code = issueAuthorizationCode(state, req, account, grant);
-  return deliver(reply, req, { code });
+  return deliver(reply, req, { code, ...(req.clientInfo ? { client_info: clientInfo(account) } : {}) });
 }
 
 function declined(req: AuthorizeRequest): AuthorizeRedirectFault {

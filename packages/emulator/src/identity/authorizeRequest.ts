@@ -25,6 +25,8 @@ export interface AuthorizeRequest extends RedirectTarget {
   nonce?: string;
   prompt?: string;
   loginHint?: string;
+  /** `client_info=1`: the answer carries `client_info` beside the code, as MSAL asks. */
+  clientInfo?: boolean;
 }
 
 /**
@@ -162,6 +164,7 @@ export function parseAuthorizeRequest(
       ...optional("nonce", q.get("nonce")),
       ...optional("prompt", prompt),
       ...optional("loginHint", q.get("login_hint")),
+      ...(q.get("client_info") === "1" ? { clientInfo: true } : {}),
     },
   };
 }

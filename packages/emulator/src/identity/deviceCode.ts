@@ -12,6 +12,11 @@ import { grantFor } from "./tokenIssuer.ts";
 import type { Issuance } from "./tokenResponse.ts";
 
 export const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+/**
+ * The name Microsoft's own libraries send (msal-common's `GrantType.DEVICE_CODE_GRANT`, MSAL4J's
+ * `DeviceCodeAuthorizationGrant`), which the identity platform accepts as well as RFC 8628's URN.
+ */
+export const DEVICE_CODE_GRANT_SHORT = "device_code";
 
 /** Microsoft gives the user 15 minutes to sign in. */
 export const DEVICE_CODE_LIFETIME_S = 900;
@@ -30,8 +35,17 @@ export function normalizeUserCode(typed: string): string {
   return typed.replace(/[\s-]/g, "").toUpperCase();
 }
 
-/** `POST /{tenant}/oauth2/v2.0/devicecode` → the device authorization response (RFC 8628 §3.2). */
-export function startDeviceAuthorization(state: EmulatorState, tenant: Tenant, form: URLSearchParams) {
+/**
+ * `POST /{tenant}/oauth2/v2.0/devicecode` → the device authorization response (RFC 8628 §3.2).
+ * `verification_uri` is on `origin`, the one the request was addressed to: the person opens it on
+ * another device, which must reach the same host the app did.
+ */
+export function startDeviceAuthorization(
+  state: EmulatorState,
+  origin: string,
+  tenant: Tenant,
+  form: URLSearchParams,
+) {
   const clientId = form.get("client_id");
   if (!clientId) throw missingParameter("client_id");
   if (!state.identity.apps.has(clientId)) {
@@ -60,7 +74,7 @@ export function startDeviceAuthorization(state: EmulatorState, tenant: Tenant, f
     expiresAt: now + DEVICE_CODE_LIFETIME_S * 1000,
     status: "pending",
   });
-  const verificationUri = `${state.origin}/devicelogin`;
+  const verificationUri = `${origin}/devicelogin`;
   return {
     user_code: userCode,
     device_code: deviceCode,
@@ -124,7 +138,7 @@ export function approveDeviceCode(
   device.status = "approved";
 }
 
-/** `grant_type=urn:ietf:params:oauth:grant-type:device_code`: one poll (RFC 8628 §3.4, §3.5). */
+/** `grant_type=urn:ietf:params:oauth:grant-type:device_code` (or `device_code`): one poll (RFC 8628 §3.4, §3.5). */
 export function redeemDeviceCode(
   state: EmulatorState,
   form: URLSearchParams,

@@ -7,7 +7,9 @@ import type { Tenant } from "./tenants.ts";
 /**
  * A grant revoked by the user or an admin (password reset, "revoke sessions", the emulator's admin
  * API): every code and refresh token hanging off it fails with AADSTS50173 until the user signs in
- * again.
+ * again. Microsoft's answer carries no `suberror` (responses quoted in Azure/azure-cli#242 and
+ * wkh237/react-native-azure-ad#31), so MSAL reports it as a ServerError `invalid_grant` rather
+ * than an InteractionRequiredAuthError; the emulator keeps it that way.
  */
 export function grantRevokedFault(
   grant: Grant | undefined,

@@ -6,7 +6,7 @@ import {
   type KeyObject,
   sign,
 } from "node:crypto";
-import type { Account } from "../accounts.ts";
+import { type Account, objectIdOf } from "../accounts.ts";
 import type { EmulatorState } from "../state.ts";
 
 /**
@@ -49,17 +49,24 @@ export function jwks(state: EmulatorState, issuer: string) {
   return { keys: [{ kty: jwk.kty, use: "sig", kid, x5t: kid, n: jwk.n, e: jwk.e, issuer }] };
 }
 
-/** The issuer of tokens for an account: its own directory, whichever `{tenant}` alias was used. */
-export function issuerFor(state: EmulatorState, tenantId: string): string {
-  return `${state.origin}/${tenantId}/v2.0`;
+/**
+ * The issuer of tokens for an account: its own directory, whichever `{tenant}` alias was used, on
+ * the origin the token request was addressed to (the one the discovery document named).
+ */
+export function issuerFor(origin: string, tenantId: string): string {
+  return `${origin}/${tenantId}/v2.0`;
 }
 
 /**
  * A v2.0 id_token for `account`. `sub` is pairwise (per app), as Microsoft's is; `oid` is the same
- * for every app. `email` only appears when the `email` scope was granted and the account has one.
+ * for every app and, like `name` and `preferred_username`, needs the `profile` scope ("Because the
+ * oid allows multiple apps to correlate users, the profile scope is required to receive this
+ * claim", ID token claims reference). `email` only appears when the `email` scope was granted and
+ * the account has one.
  */
 export function mintIdToken(
   state: EmulatorState,
+  origin: string,
   account: Account,
   clientId: string,
   oidcScopes: readonly string[],
@@ -69,20 +76,17 @@ export function mintIdToken(
   const now = Math.floor(state.clock.now() / 1000);
   const claims: Record<string, unknown> = {
     ver: "2.0",
-    iss: issuerFor(state, account.tenantId),
+    iss: issuerFor(origin, account.tenantId),
     sub: createHash("sha256").update(`${account.id}|${clientId}`).digest("base64url").slice(0, 43),
     aud: clientId,
     exp: now + 3600,
     iat: now,
     nbf: now,
     tid: account.tenantId,
-    oid:
-      account.kind === "personal"
-        ? `00000000-0000-0000-${account.id.slice(0, 4)}-${account.id.slice(4)}`
-        : account.id,
     ...(nonce !== undefined ? { nonce } : {}),
   };
   if (oidcScopes.includes("profile")) {
+    claims.oid = objectIdOf(account);
     claims.name = account.displayName;
     claims.preferred_username = account.userPrincipalName;
   }

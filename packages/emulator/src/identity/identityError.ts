@@ -5,7 +5,9 @@ import type { EmulatorState } from "../state.ts";
 /**
  * An error of the identity platform's token-side endpoints (`/token`, `/devicecode`). Handlers throw
  * it; the route wrapper turns it into Microsoft's error JSON. `code` is the AADSTS number: clients
- * branch on `error`, people read `error_description`, and support tools look up `error_codes`.
+ * branch on `error` (and MSAL on `suberror`, which turns an `invalid_grant` into its
+ * InteractionRequiredAuthError), people read `error_description`, and support tools look up
+ * `error_codes`.
  */
 export class IdentityFault extends Error {
   constructor(
@@ -13,6 +15,7 @@ export class IdentityFault extends Error {
     readonly error: string,
     readonly code: number,
     message: string,
+    readonly suberror?: string,
   ) {
     super(message);
   }
@@ -67,6 +70,7 @@ export function identityErrorBody(fault: IdentityFault, d: ErrorDiagnostics) {
     trace_id: d.traceId,
     correlation_id: d.correlationId,
     error_uri: errorUri(fault.code),
+    ...(fault.suberror !== undefined ? { suberror: fault.suberror } : {}),
   };
 }
 

@@ -72,11 +72,14 @@ export function redeemRefreshToken(
   const requested = scopeParam ? parseScopes(scopeParam) : record.oidcScopes;
   const notConsented = graphScopesOf(requested).filter((s) => !grant.scopes.includes(s));
   if (notConsented.length > 0) {
+    // Microsoft adds `"suberror": "consent_required"` here (seen in responses quoted in
+    // MicrosoftDocs/azure-docs#39189 and O365/python-o365#323); MSAL reads it as "sign in again".
     throw new IdentityFault(
       400,
       "invalid_grant",
       65001,
       `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName ?? app.clientId}'. Send an interactive authorization request for this user and resource. Missing: ${notConsented.join(" ")}.`,
+      "consent_required",
     );
   }
   return { grant, account, clientId: app.clientId, requestedScopes: requested, withRefreshToken: true };

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { GraphFault } from "../graph/graphError.ts";
-import { readForm } from "../http.ts";
+import { rawQuery, readForm } from "../http.ts";
 import type { EmulatorState } from "../state.ts";
 import { authorizeGet, consentPost, signInPost } from "./authorize.ts";
 import { startDeviceAuthorization } from "./deviceCode.ts";
 import { deviceLoginGet, deviceLoginPost } from "./deviceLogin.ts";
-import { keySet, openidConfiguration } from "./discovery.ts";
+import { instanceDiscovery, keySet, openidConfiguration } from "./discovery.ts";
 import { IdentityFault, sendIdentityError } from "./identityError.ts";
 import { requireTenant } from "./tenants.ts";
 import { tokenPost } from "./tokenEndpoint.ts";
@@ -44,7 +44,7 @@ export function registerIdentityRoutes(app: FastifyInstance, state: EmulatorStat
   app.post(
     "/:tenant/oauth2/v2.0/devicecode",
     json(async (req) =>
-      startDeviceAuthorization(state, requireTenant(req.params.tenant), await readForm(req)),
+      startDeviceAuthorization(state, req.origin, requireTenant(req.params.tenant), await readForm(req)),
     ),
   );
   for (const endpoint of ["token", "devicecode"]) {
@@ -62,11 +62,18 @@ export function registerIdentityRoutes(app: FastifyInstance, state: EmulatorStat
   }
   app.get(
     "/:tenant/v2.0/.well-known/openid-configuration",
-    json((req) => openidConfiguration(state, requireTenant(req.params.tenant))),
+    json((req) => openidConfiguration(req.origin, requireTenant(req.params.tenant))),
+  );
+  app.get(
+    "/:tenant/discovery/instance",
+    json((req) => {
+      requireTenant(req.params.tenant);
+      return instanceDiscovery(req.origin, rawQuery(req));
+    }),
   );
   app.get(
     "/:tenant/discovery/v2.0/keys",
-    json((req) => keySet(state, requireTenant(req.params.tenant))),
+    json((req) => keySet(state, req.origin, requireTenant(req.params.tenant))),
   );
 }
 

@@ -3,7 +3,7 @@ import { readForm } from "../http.ts";
 import type { EmulatorState } from "../state.ts";
 import { redeemAuthorizationCode } from "./authorizationCode.ts";
 import { authenticateClient } from "./clientAuth.ts";
-import { DEVICE_CODE_GRANT, redeemDeviceCode } from "./deviceCode.ts";
+import { DEVICE_CODE_GRANT, DEVICE_CODE_GRANT_SHORT, redeemDeviceCode } from "./deviceCode.ts";
 import { IdentityFault, missingParameter } from "./identityError.ts";
 import { redeemRefreshToken } from "./refreshToken.ts";
 import { requireTenant } from "./tenants.ts";
@@ -13,6 +13,8 @@ const GRANTS = {
   authorization_code: redeemAuthorizationCode,
   refresh_token: redeemRefreshToken,
   [DEVICE_CODE_GRANT]: redeemDeviceCode,
+  // MSAL (every language) polls with the short form; Microsoft's token endpoint takes both.
+  [DEVICE_CODE_GRANT_SHORT]: redeemDeviceCode,
 };
 
 /** `POST /{tenant}/oauth2/v2.0/token` */
@@ -35,8 +37,13 @@ export async function tokenPost(
     );
   }
   const app = authenticateClient(state.identity, request, form, tenant);
-  const body = tokenResponseBody(state, redeem(state, form, app, tenant));
-  state.counters.grant(grantType);
+  const body = tokenResponseBody(
+    state,
+    { origin: request.origin, clientInfo: form.get("client_info") === "1" },
+    redeem(state, form, app, tenant),
+  );
+  // One grant type under two names counts once, under the name RFC 8628 gives it.
+  state.counters.grant(grantType === DEVICE_CODE_GRANT_SHORT ? DEVICE_CODE_GRANT : grantType);
   // RFC 6749 §5.1: token responses must never be cached.
   return reply
     .header("content-type", "application/json; charset=utf-8")

@@ -17,9 +17,15 @@ export const DOWNLOAD_PREFIX = "/dl/";
 
 /**
  * `@microsoft.graph.downloadUrl`: a short-lived URL that needs no Authorization header. Like
- * Microsoft's, it is bound to one version of the file and stops working when it expires.
+ * Microsoft's, it is bound to one version of the file and stops working when it expires. It is on
+ * `origin`, the host the Graph request was addressed to, so a client behind a proxy can reach it.
  */
-export function downloadUrlFor(ctx: EmulatorContext, drive: Drive, item: ItemRecord): string | undefined {
+export function downloadUrlFor(
+  ctx: EmulatorContext,
+  origin: string,
+  drive: Drive,
+  item: ItemRecord,
+): string | undefined {
   if (!item.content) return undefined;
   const grant: DownloadGrant = {
     d: drive.id,
@@ -28,7 +34,7 @@ export function downloadUrlFor(ctx: EmulatorContext, drive: Drive, item: ItemRec
     s: item.content.size,
     e: Math.floor(ctx.clock.now() / 1000) + ctx.options.downloadUrlLifetime,
   };
-  return `${ctx.origin}${DOWNLOAD_PREFIX}${ctx.signer.sign(grant)}`;
+  return `${origin}${DOWNLOAD_PREFIX}${ctx.signer.sign(grant)}`;
 }
 
 export function readDownloadGrant(ctx: EmulatorContext, token: string): DownloadGrant | undefined {

@@ -4,6 +4,7 @@ import { checkName, checkPathLength } from "../drive/names.ts";
 import { cTagOf, type DriveBase, driveItemJson, eTagOf } from "../graph/driveItemJson.ts";
 import type { ItemCall } from "../graph/graphCall.ts";
 import { GraphFault } from "../graph/graphError.ts";
+import { graphBaseUrl } from "../graph/odataContext.ts";
 import type { EmulatorState } from "../state.ts";
 
 /**
@@ -165,12 +166,13 @@ export async function commitUpload(
 /** The driveItem an upload answers with, carrying the `@odata.context` Graph puts on entities. */
 export function uploadedItemJson(
   state: EmulatorState,
+  origin: string,
   drive: Drive,
   base: DriveBase,
   item: ItemRecord,
 ): Record<string, unknown> {
   return {
-    "@odata.context": `${state.origin}/v1.0/$metadata#drives('${encodeURIComponent(drive.id)}')/items/$entity`,
-    ...driveItemJson(state, drive, base, item),
+    "@odata.context": `${graphBaseUrl(origin)}/$metadata#drives('${encodeURIComponent(drive.id)}')/items/$entity`,
+    ...driveItemJson(state, origin, drive, base, item),
   };
 }

@@ -15,8 +15,9 @@ export const MAX_FRAGMENT = 60 * 1024 * 1024;
 
 type SessionRequest = FastifyRequest<{ Params: { sessionId: string } }>;
 
-export function uploadUrlFor(state: EmulatorState, session: UploadSession): string {
-  return `${state.origin}${UPLOAD_PREFIX}${session.id}`;
+/** The session's pre-authenticated URL on `origin`, the one the createUploadSession call was addressed to. */
+export function uploadUrlFor(origin: string, session: UploadSession): string {
+  return `${origin}${UPLOAD_PREFIX}${session.id}`;
 }
 
 /** `{ expirationDateTime, nextExpectedRanges }`, the uploadSession status Graph reports. */
@@ -67,7 +68,7 @@ export async function commitDeferred(state: EmulatorState, request: SessionReque
       "The upload session has not received every byte of the file yet.",
     );
   }
-  return commitSession(state, session, reply);
+  return commitSession(state, request.origin, session, reply);
 }
 
 /** `PUT uploadUrl` with `Content-Range: bytes S-E/TOTAL`: one fragment. */
@@ -152,7 +153,7 @@ export async function putFragment(state: EmulatorState, request: SessionRequest,
   if (session.received < range.total || session.deferCommit) {
     return reply.code(202).send(sessionStatus(state, session));
   }
-  return commitSession(state, session, reply);
+  return commitSession(state, request.origin, session, reply);
 }
 
 /**
@@ -161,7 +162,12 @@ export async function putFragment(state: EmulatorState, request: SessionRequest,
  * through `@microsoft.graph.sourceUrl`; the emulator does not offer that re-commit, so keeping the
  * session would only hold its bytes. Clients start over, as they must after any 404.
  */
-async function commitSession(state: EmulatorState, session: UploadSession, reply: FastifyReply) {
+async function commitSession(
+  state: EmulatorState,
+  origin: string,
+  session: UploadSession,
+  reply: FastifyReply,
+) {
   state.uploads.detach(session);
   let content: Content;
   try {
@@ -177,7 +183,9 @@ async function commitSession(state: EmulatorState, session: UploadSession, reply
     session.conflict,
     session.fileSystemInfo,
   );
-  return reply.code(created ? 201 : 200).send(uploadedItemJson(state, drive, session.target.base, item));
+  return reply
+    .code(created ? 201 : 200)
+    .send(uploadedItemJson(state, origin, drive, session.target.base, item));
 }
 
 function rangeFault(innerCode: string, message: string): GraphFault {
