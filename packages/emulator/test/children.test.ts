@@ -196,4 +196,30 @@ describe("listing children (GET …/children)", () => {
     expect(status).toBe(200);
     expect(page.value).toEqual([]);
   });
+
+  it("refuses OData options it does not implement ($filter, $search, $count, $skip, other expansions) with 400 instead of ignoring them", async () => {
+    await seedFile(emu, "personal", "Unfiltered/a.txt", "a");
+    for (const query of [
+      "$filter=name eq 'a.txt'",
+      "filter=name eq 'a.txt'",
+      "$search=a",
+      "$count=true",
+      "$skip=1",
+      "$expand=thumbnails",
+    ]) {
+      const { status, page } = await list(`me/drive/root:/Unfiltered:/children?${query}`);
+      expect({ query, status, code: page.error?.code }).toEqual({
+        query,
+        status: 400,
+        code: "invalidRequest",
+      });
+    }
+    const item = await emu.graph("me/drive/root:/Unfiltered?$expand=children,thumbnails");
+    expect(item.status).toBe(400);
+    expect(((await item.json()) as { error: { message: string } }).error.message).toContain("thumbnails");
+    const nested = await emu.graph("me/drive/root:/Unfiltered?$expand=children($filter=name eq 'a.txt')");
+    expect(nested.status).toBe(400);
+    // What it does implement still works.
+    expect((await emu.graph("me/drive/root:/Unfiltered?$expand=children($select=name)")).status).toBe(200);
+  });
 });

@@ -120,6 +120,13 @@ describe("copying items (POST …/copy and its monitor URL)", () => {
     expect(((await res.json()) as ErrorBody).error.code).toBe("nameAlreadyExists");
     const sameNameOtherCase = await copy(`me/drive/items/${file.id}`, { name: "X.TXT" });
     expect(sameNameOtherCase.status).toBe(409);
+    // "conflictBehavior is not supported for OneDrive Consumer": on a personal drive rename changes nothing.
+    const renameAsked = await copy(
+      `me/drive/items/${file.id}`,
+      {},
+      { query: "?@microsoft.graph.conflictBehavior=rename" },
+    );
+    expect(renameAsked.status).toBe(409);
   });
 
   it("on a business drive, @microsoft.graph.conflictBehavior=rename in the query copies under a free name", async () => {

@@ -10,6 +10,7 @@ import { itemContext } from "./odataContext.ts";
 import { odataParam } from "./paging.ts";
 import { checkIfMatch, isNotModified } from "./preconditions.ts";
 import { requireItem } from "./routes.ts";
+import { refuseUnsupportedOptions, unsupported } from "./unsupportedOptions.ts";
 
 /**
  * `GET` a driveItem, with `$select` and `$expand=children`. `If-None-Match` with the current eTag
@@ -38,21 +39,23 @@ export function getItem(call: ItemCall): unknown {
 
 /**
  * `$expand=children` or `children($select=…;$top=…)`: the nested options as a query for the
- * children page, or undefined when children are not expanded.
+ * children page, or undefined when children are not expanded. Any other expansion (`thumbnails`,
+ * `permissions`, …) is refused rather than ignored.
  */
 function childrenExpansion(expand: string | null): URLSearchParams | undefined {
   if (expand === null) return undefined;
+  let nested: URLSearchParams | undefined;
   for (const part of splitTopLevel(expand)) {
     const m = /^\s*children\s*(?:\((.*)\))?\s*$/i.exec(part);
-    if (!m) continue;
-    const nested = new URLSearchParams();
+    if (!m) throw unsupported(`$expand=${part.trim()}`);
+    nested = new URLSearchParams();
     for (const option of (m[1] ?? "").split(";")) {
       const eq = option.indexOf("=");
       if (eq > 0) nested.set(option.slice(0, eq).trim(), option.slice(eq + 1).trim());
     }
-    return nested;
+    refuseUnsupportedOptions(nested, false);
   }
-  return undefined;
+  return nested;
 }
 
 /** Splits `a,b(c,d),e` on the commas outside parentheses. */

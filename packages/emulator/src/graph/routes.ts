@@ -12,6 +12,7 @@ import type { GraphCall, GraphHandler, ItemCall } from "./graphCall.ts";
 import { GraphFault, sendGraphError } from "./graphError.ts";
 import { deleteItem, getItem, updateItem } from "./items.ts";
 import { getDrive, getMe } from "./me.ts";
+import { refuseUnsupportedOptions } from "./unsupportedOptions.ts";
 import { createUploadSession } from "./uploadSession.ts";
 
 const GRAPH_PREFIX = "/v1.0/";
@@ -113,6 +114,8 @@ async function dispatch(
       `Access denied: the token lacks a scope that allows this call (${SCOPES[route.scope].slice(0, 2).join(" or ")}).`,
     );
   }
+  const query = rawQuery(request);
+  refuseUnsupportedOptions(query, method === "GET" && target.kind === "item" && action === undefined);
   const call: GraphCall = {
     state,
     request,
@@ -120,7 +123,7 @@ async function dispatch(
     account,
     claims: check.claims,
     target,
-    query: rawQuery(request),
+    query,
   };
   const body = await (route.handler as GraphHandler)(call);
   if (reply.sent) return reply;
