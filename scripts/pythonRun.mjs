@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Debian's interpreter: the one that sees python3-fsspec and friends (the first python3 on PATH may not). */
 const PYTHON = "/usr/bin/python3";
@@ -100,4 +101,11 @@ function junitCounts(file) {
   const skipped = attr("skipped");
   const ci = process.env.CI === "true" || process.env.CI === "1";
   return { passed: tests - bad - skipped, failed: bad + (ci ? skipped : 0) + (tests === 0 ? 1 : 0) };
+}
+
+// `npm run test:python [-- pytest args]`: the Python suite alone.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { passed, failed } = runPython(process.argv.slice(2));
+  console.log(`\n${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
 }
