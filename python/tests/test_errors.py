@@ -145,6 +145,19 @@ def test_throttling_is_waited_out(emulator, conn):
     conn.delete("throttled")
 
 
+def test_an_upload_session_that_ends_midway_starts_over(emulator, conn):
+    data = bytes(range(256)) * (6 * 4096)  # 6 MiB: a session of 10 MiB fragments
+    emulator.reset_counters()
+    # The first fragment finds the session gone, as after Graph expired an idle one.
+    emulator.fault(route="/up/", status=404, code="itemNotFound", count=1)
+    item = conn.upload("restarted/six.bin", data, fragment_size=4 * 320 * 1024)
+    assert item["size"] == len(data)
+    assert emulator.requests_to(r"createUploadSession", status=200) == 2
+    assert emulator.requests_to(r"^DELETE /up/") == 1  # the abandoned session is cancelled
+    assert conn.download("restarted/six.bin") == data
+    conn.delete("restarted")
+
+
 def test_graph_errors_keep_graphs_details(conn):
     from ferry_onedrive import NotFoundError
 

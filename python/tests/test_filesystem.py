@@ -111,6 +111,23 @@ def test_a_failed_write_leaves_nothing_behind(fs):
     assert not fs.exists("half/written.csv")
 
 
+def test_a_transaction_uploads_on_commit_only(fs):
+    with pytest.raises(RuntimeError):
+        with fs.transaction:
+            with fs.open("tx/a.txt", "wb") as f:
+                f.write(b"a")
+            raise RuntimeError("the job failed before the end of the transaction")
+    assert not fs.exists("tx/a.txt")
+    with fs.transaction:
+        with fs.open("tx/a.txt", "wb") as f:
+            f.write(b"a")
+        with fs.open("tx/b.txt", "wb") as f:
+            f.write(b"b")
+        assert not fs.exists("tx/a.txt")  # nothing is uploaded before the transaction ends
+    assert fs.cat_file("tx/a.txt") + fs.cat_file("tx/b.txt") == b"ab"
+    fs.rm("tx", recursive=True)
+
+
 def test_put_and_get_local_files(fs, tmp_path):
     local = tmp_path / "up.bin"
     local.write_bytes(os.urandom(6 * 1024 * 1024))

@@ -108,3 +108,16 @@ def test_an_expired_download_url_is_renewed_and_reading_goes_on(emulator, fs, wh
         assert f.read(MiB) == whole[4 * MiB : 5 * MiB]
         assert f.link.renewals == 1
     assert emulator.requests_to(r"^GET /dl/", status=401) == 1
+
+
+def test_a_file_that_changed_under_the_reader_stops_the_read(emulator, fs):
+    from ferry_onedrive import FerryError
+
+    fs.pipe_file("ranges/changing.bin", b"1" * 100_000)
+    with fs.open("ranges/changing.bin", "rb", cache_type="none") as f:
+        assert f.read(10) == b"1" * 10
+        fs.pipe_file("ranges/changing.bin", b"2" * 100_000)
+        emulator.advance_clock(2 * 3600)  # the reader's download URL expires; renewing it finds a new version
+        with pytest.raises(FerryError, match="changed on OneDrive while it was being read"):
+            f.read(10)
+    fs.rm("ranges/changing.bin")

@@ -25,6 +25,7 @@ from .caching import SequentialReadahead
 from .connection import OneDriveConnection, current_connection
 from .credentials import find_credentials
 from .errors import ConflictError, FerryError, IntegrityError, IsAFolderError, NotAFolderError, NotFoundError
+from .isotime import timestamp
 from .paths import item_action, item_path, normalize_path
 from .quickxorhash import QuickXorHash
 from .upload import SIMPLE_UPLOAD_LIMIT
@@ -385,8 +386,8 @@ def _info(item: dict, name: str) -> dict:
         "name": name,
         "size": int(item.get("size") or 0),
         "type": "directory" if is_dir else "file",
-        "mtime": _timestamp(modified),
-        "created": _timestamp(created),
+        "mtime": timestamp(modified),
+        "created": timestamp(created),
         "id": item.get("id"),
         "eTag": item.get("eTag"),
     }
@@ -404,12 +405,6 @@ def _offset(value: Optional[int], size: int, default: int) -> int:
     if value is None:
         return default
     return max(0, min(size, size + value if value < 0 else value))
-
-
-def _timestamp(text: Optional[str]) -> Optional[float]:
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def _time(ts: Optional[float]) -> datetime:

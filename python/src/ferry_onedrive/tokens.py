@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Optional
 
 import requests
@@ -23,6 +22,7 @@ from .errors import (
     NotConnectedError,
     UnauthorizedError,
 )
+from .isotime import parse_iso
 
 #: Refetch this long before expiry, so a token never runs out in the middle of a request; for a token that came
 #: with less than four times that left (short lifetimes set by policy), a quarter of what it had.
@@ -94,7 +94,7 @@ class BrokerTokenSource:
                 body = response.json()
                 return MintedToken(
                     access_token=body["accessToken"],
-                    expires_at=_parse_iso(body["expiresAt"]),
+                    expires_at=parse_iso(body["expiresAt"]).timestamp(),
                     expires_at_iso=body["expiresAt"],
                     scope=body.get("scope", ""),
                     account=body.get("account") or {},
@@ -136,8 +136,3 @@ def _error_of(response: requests.Response) -> dict:
         return {}
     error = body.get("error") if isinstance(body, dict) else None
     return error if isinstance(error, dict) else {}
-
-
-def _parse_iso(text: str) -> float:
-    # Python 3.10's fromisoformat does not take the `Z` the broker writes.
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
