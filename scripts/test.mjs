@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Runs every check that `npm test` promises — typecheck, lint, the Vitest suites and, on CI, the reliability suites — and ends
+// Runs every check that `npm test` promises — typecheck, lint, the Vitest suites, the Python client's pytest suite
+// and, on CI, the reliability suites — and ends
 // with one plain line, `N passed, N failed`, counting each check and each test case.
 import { spawnSync } from "node:child_process";
+import { runPython } from "./pythonRun.mjs";
 import { runReliability, runVitest } from "./vitestRun.mjs";
 
 let passed = 0;
@@ -25,6 +27,10 @@ step("build web page", "npm", ["run", "build", "-w", "@ferry/web"]);
 const unit = runVitest("vitest", process.argv.slice(2));
 passed += unit.passed;
 failed += unit.failed;
+// The Python client (python/): its wheel in a fresh venv, pytest against `ferry dev`.
+const python = runPython();
+passed += python.passed;
+failed += python.failed;
 // The reliability suites take minutes; CI always runs them, a developer runs `npm run test:reliability`.
 if (process.env.CI === "true" || process.env.CI === "1") {
   const reliability = runReliability();
