@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Account } from "../accounts.ts";
-import { GraphFault } from "../graph/graphError.ts";
+import { GraphFault } from "../fault.ts";
 import { checkName, checkPathLength, nameKey } from "./names.ts";
 
 export type DriveType = "personal" | "business";

@@ -5,13 +5,13 @@ import {
   type ItemRecord,
   type SortKey,
 } from "../drive/drive.ts";
+import { GraphFault } from "../fault.ts";
 import { readJson } from "../http.ts";
 import type { EmulatorState } from "../state.ts";
 import type { GraphTarget } from "./addressing.ts";
 import { conflictBehavior } from "./conflictBehavior.ts";
 import { driveItemJson, selectFields, selectList } from "./driveItemJson.ts";
 import type { ItemCall } from "./graphCall.ts";
-import { GraphFault } from "./graphError.ts";
 import { childrenContext, graphBaseUrl, itemContext } from "./odataContext.ts";
 import { linkWith, odataParam, pageSize, rawRequestPath } from "./paging.ts";
 import { requireItem } from "./routes.ts";

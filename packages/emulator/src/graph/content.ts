@@ -1,3 +1,4 @@
+import { GraphFault } from "../fault.ts";
 import { downloadUrlFor } from "../storage/downloadUrl.ts";
 import {
   checkPreconditions,
@@ -8,7 +9,6 @@ import {
   uploadedItemJson,
 } from "../storage/uploadTarget.ts";
 import type { ItemCall } from "./graphCall.ts";
-import { GraphFault } from "./graphError.ts";
 import { requireItem } from "./routes.ts";
 
 /** Graph: "This method only supports files up to 250 MB in size." Read as MiB, the generous way. */

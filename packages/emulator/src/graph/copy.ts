@@ -1,9 +1,9 @@
 import type { ConflictBehavior, ItemRecord } from "../drive/drive.ts";
+import { GraphFault } from "../fault.ts";
 import { readJson } from "../http.ts";
 import { conflictBehavior } from "./conflictBehavior.ts";
 import { monitorUrl } from "./copyMonitor.ts";
 import type { ItemCall } from "./graphCall.ts";
-import { GraphFault } from "./graphError.ts";
 import { resolveItemReference } from "./itemReference.ts";
 import { requireItem } from "./routes.ts";
 

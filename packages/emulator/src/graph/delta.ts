@@ -1,7 +1,7 @@
 import type { DeltaEntry, Drive, ItemRecord, Tombstone } from "../drive/drive.ts";
+import { GraphFault } from "../fault.ts";
 import { driveItemJson, selectFields, selectList } from "./driveItemJson.ts";
 import type { ItemCall } from "./graphCall.ts";
-import { GraphFault } from "./graphError.ts";
 import { collectionContext } from "./odataContext.ts";
 import { linkWith, pageSize } from "./paging.ts";
 import { requireItem } from "./routes.ts";

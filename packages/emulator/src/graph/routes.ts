@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { accountById } from "../accounts.ts";
+import { GraphFault } from "../fault.ts";
 import { rawPathAfter, rawQuery } from "../http.ts";
 import { checkAccessToken } from "../identity/accessToken.ts";
 import type { EmulatorState } from "../state.ts";
@@ -9,7 +10,7 @@ import { downloadContent, uploadContent } from "./content.ts";
 import { startCopy } from "./copy.ts";
 import { delta } from "./delta.ts";
 import type { GraphCall, GraphHandler, ItemCall } from "./graphCall.ts";
-import { GraphFault, sendGraphError } from "./graphError.ts";
+import { sendGraphError } from "./graphError.ts";
 import { deleteItem, getItem, updateItem } from "./items.ts";
 import { getDrive, getMe } from "./me.ts";
 import { refuseUnsupportedOptions } from "./unsupportedOptions.ts";

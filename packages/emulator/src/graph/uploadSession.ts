@@ -1,5 +1,6 @@
 import type { FileSystemInfo } from "../drive/drive.ts";
 import { nameKey } from "../drive/names.ts";
+import { GraphFault } from "../fault.ts";
 import { readJson } from "../http.ts";
 import {
   checkPreconditions,
@@ -9,7 +10,6 @@ import {
 } from "../storage/uploadTarget.ts";
 import { sessionStatus, uploadUrlFor } from "../storage/uploadUrlRoute.ts";
 import type { ItemCall } from "./graphCall.ts";
-import { GraphFault } from "./graphError.ts";
 import { graphBaseUrl } from "./odataContext.ts";
 
 /** The createUploadSession body: `driveItemUploadableProperties` under `item`, plus `deferCommit`. */

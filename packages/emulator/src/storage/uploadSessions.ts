@@ -3,7 +3,7 @@ import { rm, truncate, writeFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ConflictBehavior, DriveType, FileSystemInfo } from "../drive/drive.ts";
-import { GraphFault } from "../graph/graphError.ts";
+import { GraphFault } from "../fault.ts";
 import { opaque } from "../secrets.ts";
 import { PartHasher } from "./partHasher.ts";
 import type { UploadTarget } from "./uploadTarget.ts";

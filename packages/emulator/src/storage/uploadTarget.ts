@@ -1,9 +1,9 @@
 import type { FastifyRequest } from "fastify";
 import type { ConflictBehavior, Content, Drive, FileSystemInfo, ItemRecord } from "../drive/drive.ts";
 import { checkName, checkPathLength } from "../drive/names.ts";
+import { GraphFault } from "../fault.ts";
 import { cTagOf, type DriveBase, driveItemJson, eTagOf } from "../graph/driveItemJson.ts";
 import type { ItemCall } from "../graph/graphCall.ts";
-import { GraphFault } from "../graph/graphError.ts";
 import { graphBaseUrl } from "../graph/odataContext.ts";
 import type { EmulatorState } from "../state.ts";
 

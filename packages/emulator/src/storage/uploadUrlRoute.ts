@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Content } from "../drive/drive.ts";
-import { GraphFault } from "../graph/graphError.ts";
+import { GraphFault } from "../fault.ts";
 import type { EmulatorState } from "../state.ts";
 import type { UploadSession } from "./uploadSessions.ts";
 import { commitUpload, replacedSize, uploadedItemJson } from "./uploadTarget.ts";
