@@ -1,6 +1,7 @@
 import type { Account } from "../accounts.ts";
-import type { Drive, ItemRecord } from "../drive/drive.ts";
+import type { Drive } from "../drive/drive.ts";
 import type { DriveStore } from "../drive/driveStore.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
 import { GraphFault } from "../fault.ts";
 import type { DriveBase } from "./driveItemJson.ts";
 

@@ -1,10 +1,5 @@
-import {
-  type ChildOrder,
-  type ChildOrderKey,
-  compareSortKeys,
-  type ItemRecord,
-  type SortKey,
-} from "../drive/drive.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
+import { type ChildOrder, type ChildOrderKey, compareSortKeys, type SortKey } from "../drive/sortCache.ts";
 import { GraphFault } from "../fault.ts";
 import { readJson } from "../http.ts";
 import type { EmulatorState } from "../state.ts";
@@ -65,7 +60,7 @@ export function childrenPage(
   const select = selectList(query);
   // A file has no children; Graph answers its children collection as empty.
   if (!folder.children) return { value: [], nextLink: undefined };
-  const sorted = target.drive.sortedChildren(folder, order);
+  const sorted = target.drive.sortCache.children(folder, order);
   let start = 0;
   const rawToken = odataParam(query, "skiptoken");
   if (rawToken !== null) {

@@ -1,4 +1,4 @@
-import type { ConflictBehavior } from "../drive/drive.ts";
+import type { ConflictBehavior } from "../drive/conflictPlacement.ts";
 import { GraphFault } from "../fault.ts";
 
 const ANNOTATION = "@microsoft.graph.conflictBehavior";

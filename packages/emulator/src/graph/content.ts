@@ -45,7 +45,7 @@ export async function uploadContent(call: ItemCall): Promise<unknown> {
   }
   checkPreconditions(request, target.item);
   const upload = resolveUploadTarget(call, conflict);
-  if (declared !== undefined) target.drive.checkQuota(declared - replacedSize(target.drive, upload));
+  if (declared !== undefined) target.drive.quota.check(declared - replacedSize(target.drive, upload));
 
   let received = 0;
   const content = await state.blobs.ingest(state.chaos.incoming(request), target.drive.driveType, (chunk) => {

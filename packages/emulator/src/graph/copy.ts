@@ -1,4 +1,5 @@
-import type { ConflictBehavior, ItemRecord } from "../drive/drive.ts";
+import type { ConflictBehavior } from "../drive/conflictPlacement.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
 import { GraphFault } from "../fault.ts";
 import { readJson } from "../http.ts";
 import { conflictBehavior } from "./conflictBehavior.ts";

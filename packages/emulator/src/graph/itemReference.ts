@@ -1,5 +1,6 @@
-import type { Drive, ItemRecord } from "../drive/drive.ts";
+import type { Drive } from "../drive/drive.ts";
 import type { DriveStore } from "../drive/driveStore.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
 import { GraphFault } from "../fault.ts";
 
 /**

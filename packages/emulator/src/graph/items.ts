@@ -1,4 +1,4 @@
-import type { FileSystemInfo, ItemRecord } from "../drive/drive.ts";
+import type { FileSystemInfo, ItemRecord } from "../drive/itemRecord.ts";
 import { GraphFault } from "../fault.ts";
 import { readJson } from "../http.ts";
 import { childrenPage } from "./children.ts";

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import type { ItemRecord } from "../drive/drive.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
 import { GraphFault } from "../fault.ts";
 import { cTagOf, eTagOf } from "./driveItemJson.ts";
 

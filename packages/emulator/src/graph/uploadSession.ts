@@ -1,4 +1,4 @@
-import type { FileSystemInfo } from "../drive/drive.ts";
+import type { FileSystemInfo } from "../drive/itemRecord.ts";
 import { nameKey } from "../drive/names.ts";
 import { GraphFault } from "../fault.ts";
 import { readJson } from "../http.ts";
@@ -55,7 +55,7 @@ export async function createUploadSession(call: ItemCall): Promise<unknown> {
     }
     total = props.fileSize;
     // Graph: a fileSize over the available quota is 507 and no session is created.
-    target.drive.checkQuota(total - replacedSize(target.drive, upload));
+    target.drive.quota.check(total - replacedSize(target.drive, upload));
   }
   const session = await state.uploads.open(
     {

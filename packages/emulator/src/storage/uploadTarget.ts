@@ -1,5 +1,7 @@
 import type { FastifyRequest } from "fastify";
-import type { ConflictBehavior, Content, Drive, FileSystemInfo, ItemRecord } from "../drive/drive.ts";
+import type { ConflictBehavior } from "../drive/conflictPlacement.ts";
+import type { Drive } from "../drive/drive.ts";
+import type { Content, FileSystemInfo, ItemRecord } from "../drive/itemRecord.ts";
 import { checkName, checkPathLength } from "../drive/names.ts";
 import { GraphFault } from "../fault.ts";
 import { cTagOf, type DriveBase, driveItemJson, eTagOf } from "../graph/driveItemJson.ts";
