@@ -6,10 +6,9 @@ import type { EmulatorState } from "../state.ts";
 import type { GraphTarget } from "./addressing.ts";
 import { conflictBehavior } from "./conflictBehavior.ts";
 import { driveItemJson, selectFields, selectList } from "./driveItemJson.ts";
-import type { ItemCall } from "./graphCall.ts";
+import { type ItemCall, requireItem } from "./graphCall.ts";
 import { childrenContext, graphBaseUrl, itemContext } from "./odataContext.ts";
 import { linkWith, odataParam, pageSize, rawRequestPath } from "./paging.ts";
-import { requireItem } from "./routes.ts";
 
 type ItemTarget = Extract<GraphTarget, { kind: "item" }>;
 

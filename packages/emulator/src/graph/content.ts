@@ -8,8 +8,7 @@ import {
   resolveUploadTarget,
   uploadedItemJson,
 } from "../storage/uploadTarget.ts";
-import type { ItemCall } from "./graphCall.ts";
-import { requireItem } from "./routes.ts";
+import { type ItemCall, requireItem } from "./graphCall.ts";
 
 /** Graph: "This method only supports files up to 250 MB in size." Read as MiB, the generous way. */
 export const SIMPLE_UPLOAD_LIMIT = 250 * 1024 * 1024;

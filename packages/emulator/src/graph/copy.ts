@@ -4,9 +4,8 @@ import { GraphFault } from "../fault.ts";
 import { readJson } from "../http.ts";
 import { conflictBehavior } from "./conflictBehavior.ts";
 import { monitorUrl } from "./copyMonitor.ts";
-import type { ItemCall } from "./graphCall.ts";
+import { type ItemCall, requireItem } from "./graphCall.ts";
 import { resolveItemReference } from "./itemReference.ts";
-import { requireItem } from "./routes.ts";
 
 /**
  * `POST …/copy` with `{ parentReference?, name? }`: 202 Accepted and a `Location` monitor URL; the

@@ -3,10 +3,9 @@ import type { Drive } from "../drive/drive.ts";
 import type { ItemRecord } from "../drive/itemRecord.ts";
 import { GraphFault } from "../fault.ts";
 import { driveItemJson, selectFields, selectList } from "./driveItemJson.ts";
-import type { ItemCall } from "./graphCall.ts";
+import { type ItemCall, requireItem } from "./graphCall.ts";
 import { collectionContext } from "./odataContext.ts";
 import { linkWith, pageSize } from "./paging.ts";
-import { requireItem } from "./routes.ts";
 
 /**
  * What a delta `token` carries, signed. A deltaLink token holds the change sequence `s` it covers

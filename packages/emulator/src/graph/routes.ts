@@ -9,7 +9,7 @@ import { createChildFolder, listChildren } from "./children.ts";
 import { downloadContent, uploadContent } from "./content.ts";
 import { startCopy } from "./copy.ts";
 import { delta } from "./delta.ts";
-import type { GraphCall, GraphHandler, ItemCall } from "./graphCall.ts";
+import type { GraphCall, GraphHandler } from "./graphCall.ts";
 import { sendGraphError } from "./graphError.ts";
 import { deleteItem, getItem, updateItem } from "./items.ts";
 import { getDrive, getMe } from "./me.ts";
@@ -135,17 +135,4 @@ async function dispatch(
       "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8",
     )
     .send(body);
-}
-
-/** For handlers: the item the URL names, or Graph's 404. */
-export function requireItem(call: ItemCall) {
-  const { item, missing } = call.target;
-  if (!item) {
-    throw new GraphFault(
-      404,
-      "itemNotFound",
-      `The resource could not be found: '${missing.join("/")}' does not exist.`,
-    );
-  }
-  return item;
 }
