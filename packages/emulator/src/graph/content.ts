@@ -1,14 +1,9 @@
 import { GraphFault } from "../fault.ts";
 import { downloadUrlFor } from "../storage/downloadUrl.ts";
-import {
-  checkPreconditions,
-  commitUpload,
-  conflictBehaviorOf,
-  replacedSize,
-  resolveUploadTarget,
-  uploadedItemJson,
-} from "../storage/uploadTarget.ts";
+import { commitUpload, uploadedItemJson } from "../storage/uploadCommit.ts";
+import { replacedSize } from "../storage/uploadTarget.ts";
 import { type ItemCall, requireItem } from "./graphCall.ts";
+import { checkPreconditions, conflictBehaviorOf, resolveUploadTarget } from "./uploadRequest.ts";
 
 /** Graph: "This method only supports files up to 250 MB in size." Read as MiB, the generous way. */
 export const SIMPLE_UPLOAD_LIMIT = 250 * 1024 * 1024;

@@ -2,15 +2,11 @@ import type { FileSystemInfo } from "../drive/itemRecord.ts";
 import { nameKey } from "../drive/names.ts";
 import { GraphFault } from "../fault.ts";
 import { readJson } from "../http.ts";
-import {
-  checkPreconditions,
-  conflictBehaviorOf,
-  replacedSize,
-  resolveUploadTarget,
-} from "../storage/uploadTarget.ts";
+import { replacedSize } from "../storage/uploadTarget.ts";
 import { sessionStatus, uploadUrlFor } from "../storage/uploadUrlRoute.ts";
 import type { ItemCall } from "./graphCall.ts";
 import { graphBaseUrl } from "./odataContext.ts";
+import { checkPreconditions, conflictBehaviorOf, resolveUploadTarget } from "./uploadRequest.ts";
 
 /** The createUploadSession body: `driveItemUploadableProperties` under `item`, plus `deferCommit`. */
 interface CreateUploadSessionBody {

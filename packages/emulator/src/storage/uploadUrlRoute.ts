@@ -3,8 +3,9 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Content } from "../drive/itemRecord.ts";
 import { GraphFault } from "../fault.ts";
 import type { EmulatorState } from "../state.ts";
+import { commitUpload, uploadedItemJson } from "./uploadCommit.ts";
 import type { UploadSession } from "./uploadSessions.ts";
-import { commitUpload, replacedSize, uploadedItemJson } from "./uploadTarget.ts";
+import { replacedSize } from "./uploadTarget.ts";
 
 export const UPLOAD_PREFIX = "/up/";
 
