@@ -2,7 +2,6 @@ import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { link, mkdir, open, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { BrokerConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 
 const KEY_BYTES = 32;
@@ -91,13 +90,19 @@ export interface LoadedMasterKeys {
 
 export const MASTER_KEY_FILE = "master.key";
 
+/** The part of the broker's configuration the keys come from (a BrokerConfig is one). */
+export interface MasterKeySettings {
+  home: string;
+  /** Parsed FERRY_MASTER_KEY, if set. */
+  masterKeys: readonly MasterKey[] | undefined;
+  database: { kind: "sqlite" | "postgres" };
+}
+
 /**
  * The keys from FERRY_MASTER_KEY, or in embedded mode (SQLite and no FERRY_MASTER_KEY) the key in
  * $FERRY_HOME/master.key, generated on the first start.
  */
-export async function loadMasterKeys(
-  config: Pick<BrokerConfig, "home" | "masterKeys" | "database">,
-): Promise<LoadedMasterKeys> {
+export async function loadMasterKeys(config: MasterKeySettings): Promise<LoadedMasterKeys> {
   if (config.masterKeys !== undefined)
     return { keys: config.masterKeys, generated: false, keyFile: undefined };
   if (config.database.kind === "postgres") {

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import { GraphFault } from "./graph/graphError.ts";
+import { GraphFault } from "./fault.ts";
 
 /**
  * The emulator registers no body parsers: uploads must stream straight from the socket, and

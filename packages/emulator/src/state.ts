@@ -3,7 +3,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Chaos } from "./chaos/chaos.ts";
 import type { EmulatorContext } from "./context.ts";
-import type { DriveSnapshot } from "./drive/drive.ts";
+import type { DriveSnapshot } from "./drive/driveSnapshot.ts";
 import { DriveStore } from "./drive/driveStore.ts";
 import { CopyJobs } from "./graph/copyJobs.ts";
 import { IdentityStore } from "./identity/identityStore.ts";

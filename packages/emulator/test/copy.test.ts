@@ -141,6 +141,36 @@ describe("copying items (POST …/copy and its monitor URL)", () => {
     expect((await item(`me/drive/items/${done.resourceId}`, "work")).name).toBe("plan 1.docx");
   });
 
+  it("conflictBehavior=rename onto a taken name keeps the name and path limits: a free name past them is 400 up front", async () => {
+    const rename = { account: "work", query: "?@microsoft.graph.conflictBehavior=rename" };
+    const innerCode = async (res: Response) =>
+      ((await res.json()) as { error: { innerError?: { code?: string } } }).error.innerError?.code;
+    const listed = async (path: string) =>
+      ((await (await emu.graph(`${path}:/children`, { account: "work" })).json()) as { value: DriveItem[] })
+        .value;
+
+    // 255 characters fit; the free name "… 1.txt" would be 257.
+    const longName = `${"n".repeat(251)}.txt`;
+    const file = await seedFile(emu, "work", `Limits/${longName}`, "n");
+    const byName = await copy(`me/drive/items/${file.id}`, {}, rename);
+    expect(byName.status).toBe(400);
+    expect(await innerCode(byName)).toBe("nameTooLong");
+
+    // A folder whose deepest path is exactly 400 characters: renamed "Deep 1", that path would be 402.
+    const folder = seedFolder(emu, "work", "Limits/Deep");
+    const middle = "m".repeat(150);
+    const room = 400 - `Limits/Deep/${middle}/`.length;
+    await seedFile(emu, "work", `Limits/Deep/${middle}/${"p".repeat(room)}`, "p");
+    const byPath = await copy(`me/drive/items/${folder.id}`, {}, rename);
+    expect(byPath.status).toBe(400);
+    expect(await innerCode(byPath)).toBe("pathIsTooLong");
+
+    // Nothing was copied: the folder still holds only the file, the folder and the original names.
+    expect((await listed("me/drive/root:/Limits")).map((i) => i.name).sort()).toEqual(
+      ["Deep", longName].sort(),
+    );
+  });
+
   it("copying a folder into itself or a descendant is 400", async () => {
     const outer = seedFolder(emu, "personal", "Self/Outer");
     const inner = seedFolder(emu, "personal", "Self/Outer/Inner");
@@ -196,10 +226,10 @@ describe("copying items (POST …/copy and its monitor URL)", () => {
     const drive = driveOf(emu, "personal");
     const src = seedFolder(emu, "personal", "Quota");
     await seedFile(emu, "personal", "Quota/q.bin", new Uint8Array(1000));
-    const used = drive.usedBytes;
+    const used = drive.quota.used;
     const res = await copy(`me/drive/items/${src.id}`, { name: "Quota copy" });
     await waitDone(res.headers.get("location") ?? "");
-    expect(drive.usedBytes).toBe(used + 1000);
+    expect(drive.quota.used).toBe(used + 1000);
     expect((await item("me/drive/root:/Quota copy:")).size).toBe(1000);
   });
 });

@@ -162,7 +162,7 @@ describe("tracking changes (GET …/delta)", () => {
 
   it("a token older than the drive's delta floor answers 410 resyncRequired with a Location that starts over", async () => {
     const { deltaLink } = await round("me/drive/root/delta?token=latest");
-    driveOf(emu, "personal").invalidateDeltaTokens();
+    driveOf(emu, "personal").delta.invalidateTokens();
     const { res, body } = await get(deltaLink);
     expect(res.status).toBe(410);
     expect(body.error.code).toBe("resyncRequired");
@@ -176,7 +176,7 @@ describe("tracking changes (GET …/delta)", () => {
 
   it("a nextLink from before the floor is also stale", async () => {
     const first = await get("me/drive/root/delta?$top=2");
-    driveOf(emu, "personal").invalidateDeltaTokens();
+    driveOf(emu, "personal").delta.invalidateTokens();
     expect((await get(first.body["@odata.nextLink"] ?? "")).res.status).toBe(410);
   });
 

@@ -339,7 +339,7 @@ describe("driveItem resources: GET, PATCH and DELETE", () => {
     });
 
     it("the drive's quota.deleted grows by what was deleted", async () => {
-      const before = driveOf(emu, "personal").deletedBytes;
+      const before = driveOf(emu, "personal").quota.deleted;
       const file = await seedFile(emu, "personal", "Del/sized.bin", new Uint8Array(4096));
       await emu.graph(`me/drive/items/${file.id}`, { method: "DELETE" });
       const quota = ((await (await emu.graph("me/drive")).json()) as { quota: { deleted: number } }).quota;

@@ -107,7 +107,7 @@ describe("GET /me and the user's drive", () => {
       await seedFile(emu2, "personal", "big.bin", new Uint8Array(1000));
       const drive = driveOf(emu2, "personal");
       const stateWith = async (total: number) => {
-        drive.quotaTotal = total;
+        drive.quota.total = total;
         return ((await (await emu2.graph("me/drive")).json()) as Drive).quota?.state;
       };
       expect(await stateWith(1_000_000)).toBe("normal");
@@ -123,7 +123,7 @@ describe("GET /me and the user's drive", () => {
     const emu2 = await startTestEmulator();
     try {
       await seedFile(emu2, "personal", "big.bin", new Uint8Array(1000));
-      driveOf(emu2, "personal").quotaTotal = 500;
+      driveOf(emu2, "personal").quota.total = 500;
       const res = await emu2.graph("me/drive/root/children", {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -132,7 +132,7 @@ describe("GET /me and the user's drive", () => {
       expect(res.status).toBe(507);
       expect(((await res.json()) as ErrorBody).error.code).toBe("quotaLimitReached");
       // The transfer routes ask the drive the same question before storing bytes.
-      expect(() => driveOf(emu2, "personal").checkQuota(1)).toThrowError(/quota/i);
+      expect(() => driveOf(emu2, "personal").quota.check(1)).toThrowError(/quota/i);
     } finally {
       await emu2.close();
     }

@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { type Account, accountByKey } from "../src/accounts.ts";
-import type { Drive, ItemRecord } from "../src/drive/drive.ts";
+import type { Drive } from "../src/drive/drive.ts";
+import type { ItemRecord } from "../src/drive/itemRecord.ts";
 import { grantFor, mintForGrant } from "../src/identity/tokenIssuer.ts";
 import { DEV_CLIENT_ID, type EmulatorOptions } from "../src/options.ts";
 import { type RunningEmulator, startEmulator } from "../src/startEmulator.ts";

@@ -202,7 +202,7 @@ describe("simple upload: PUT …/content", () => {
     const emu2 = await startTestEmulator();
     try {
       const drive = driveOf(emu2);
-      drive.quotaTotal = drive.usedBytes + 100;
+      drive.quota.total = drive.quota.used + 100;
       const res = await emu2.graph("me/drive/root:/too-big.bin:/content", {
         method: "PUT",
         body: Buffer.alloc(101),

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { GraphFault } from "../graph/graphError.ts";
+import { GraphFault } from "../fault.ts";
 
 /** A refused admin call; becomes `{ error: { code, message } }` with its status. */
 export class AdminError extends Error {

@@ -156,7 +156,7 @@ export function registerAdminRoutes(app: FastifyInstance, state: EmulatorState):
       });
 
       admin.post<{ Params: Params }>("/drives/:account/delta/invalidate", async (request, reply) => {
-        driveOf(state, request).invalidateDeltaTokens();
+        driveOf(state, request).delta.invalidateTokens();
         state.markDirty();
         return reply.code(204).send();
       });
@@ -166,9 +166,9 @@ export function registerAdminRoutes(app: FastifyInstance, state: EmulatorState):
         const f = new Fields(await readAdminJson(request));
         const quotaTotal = f.number("quotaTotal", { required: true, min: 0, integer: true });
         f.done();
-        drive.quotaTotal = quotaTotal;
+        drive.quota.total = quotaTotal;
         state.markDirty();
-        return { driveId: drive.id, quotaTotal: drive.quotaTotal, used: drive.usedBytes };
+        return { driveId: drive.id, quotaTotal: drive.quota.total, used: drive.quota.used };
       });
 
       admin.get("/counters", async (): Promise<AdminCounters> => {

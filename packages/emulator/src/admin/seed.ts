@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { type Account, accountByKey } from "../accounts.ts";
-import type { Drive, ItemRecord } from "../drive/drive.ts";
+import type { Drive } from "../drive/drive.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
 import { checkName, checkPathLength } from "../drive/names.ts";
 import type { EmulatorState } from "../state.ts";
 import type { SeededItem, SeedResult } from "./adminApi.ts";

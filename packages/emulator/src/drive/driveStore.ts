@@ -1,5 +1,6 @@
 import { ACCOUNTS, type Account } from "../accounts.ts";
-import { Drive, type DriveSnapshot } from "./drive.ts";
+import { Drive } from "./drive.ts";
+import { type DriveSnapshot, restoreSnapshot, snapshotOf } from "./driveSnapshot.ts";
 
 /** Every test account's drive, found by drive id or by the account that owns it. */
 export class DriveStore {
@@ -36,10 +37,13 @@ export class DriveStore {
   }
 
   toJSON(): DriveSnapshot[] {
-    return this.all().map((d) => d.toJSON());
+    return this.all().map(snapshotOf);
   }
 
   restore(snapshots: DriveSnapshot[]): void {
-    for (const s of snapshots) this.byDriveId(s.driveId)?.restore(s);
+    for (const s of snapshots) {
+      const drive = this.byDriveId(s.driveId);
+      if (drive) restoreSnapshot(drive, s);
+    }
   }
 }

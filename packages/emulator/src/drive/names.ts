@@ -1,4 +1,4 @@
-import { GraphFault } from "../graph/graphError.ts";
+import { GraphFault } from "../fault.ts";
 
 /**
  * OneDrive's naming rules, enforced the way Graph enforces them: 400 `invalidRequest`.

@@ -1,8 +1,9 @@
 import type { Account } from "../accounts.ts";
-import type { Drive, ItemRecord } from "../drive/drive.ts";
+import type { Drive } from "../drive/drive.ts";
 import type { DriveStore } from "../drive/driveStore.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
+import { GraphFault } from "../fault.ts";
 import type { DriveBase } from "./driveItemJson.ts";
-import { GraphFault } from "./graphError.ts";
 
 /** The actions Graph addresses as a path segment after an item. */
 export const ITEM_ACTIONS = ["content", "children", "createUploadSession", "copy", "delta"] as const;

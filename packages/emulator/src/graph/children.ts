@@ -1,20 +1,14 @@
-import {
-  type ChildOrder,
-  type ChildOrderKey,
-  compareSortKeys,
-  type ItemRecord,
-  type SortKey,
-} from "../drive/drive.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
+import { type ChildOrder, type ChildOrderKey, compareSortKeys, type SortKey } from "../drive/sortCache.ts";
+import { GraphFault } from "../fault.ts";
 import { readJson } from "../http.ts";
 import type { EmulatorState } from "../state.ts";
 import type { GraphTarget } from "./addressing.ts";
 import { conflictBehavior } from "./conflictBehavior.ts";
 import { driveItemJson, selectFields, selectList } from "./driveItemJson.ts";
-import type { ItemCall } from "./graphCall.ts";
-import { GraphFault } from "./graphError.ts";
+import { type ItemCall, requireItem } from "./graphCall.ts";
 import { childrenContext, graphBaseUrl, itemContext } from "./odataContext.ts";
 import { linkWith, odataParam, pageSize, rawRequestPath } from "./paging.ts";
-import { requireItem } from "./routes.ts";
 
 type ItemTarget = Extract<GraphTarget, { kind: "item" }>;
 
@@ -65,7 +59,7 @@ export function childrenPage(
   const select = selectList(query);
   // A file has no children; Graph answers its children collection as empty.
   if (!folder.children) return { value: [], nextLink: undefined };
-  const sorted = target.drive.sortedChildren(folder, order);
+  const sorted = target.drive.sortCache.children(folder, order);
   let start = 0;
   const rawToken = odataParam(query, "skiptoken");
   if (rawToken !== null) {

@@ -1,5 +1,5 @@
-import type { ConflictBehavior } from "../drive/drive.ts";
-import { GraphFault } from "./graphError.ts";
+import type { ConflictBehavior } from "../drive/conflictPlacement.ts";
+import { GraphFault } from "../fault.ts";
 
 const ANNOTATION = "@microsoft.graph.conflictBehavior";
 const VALUES: readonly ConflictBehavior[] = ["fail", "replace", "rename"];

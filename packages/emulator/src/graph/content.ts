@@ -1,15 +1,9 @@
+import { GraphFault } from "../fault.ts";
 import { downloadUrlFor } from "../storage/downloadUrl.ts";
-import {
-  checkPreconditions,
-  commitUpload,
-  conflictBehaviorOf,
-  replacedSize,
-  resolveUploadTarget,
-  uploadedItemJson,
-} from "../storage/uploadTarget.ts";
-import type { ItemCall } from "./graphCall.ts";
-import { GraphFault } from "./graphError.ts";
-import { requireItem } from "./routes.ts";
+import { commitUpload, uploadedItemJson } from "../storage/uploadCommit.ts";
+import { replacedSize } from "../storage/uploadTarget.ts";
+import { type ItemCall, requireItem } from "./graphCall.ts";
+import { checkPreconditions, conflictBehaviorOf, resolveUploadTarget } from "./uploadRequest.ts";
 
 /** Graph: "This method only supports files up to 250 MB in size." Read as MiB, the generous way. */
 export const SIMPLE_UPLOAD_LIMIT = 250 * 1024 * 1024;
@@ -45,7 +39,7 @@ export async function uploadContent(call: ItemCall): Promise<unknown> {
   }
   checkPreconditions(request, target.item);
   const upload = resolveUploadTarget(call, conflict);
-  if (declared !== undefined) target.drive.checkQuota(declared - replacedSize(target.drive, upload));
+  if (declared !== undefined) target.drive.quota.check(declared - replacedSize(target.drive, upload));
 
   let received = 0;
   const content = await state.blobs.ingest(state.chaos.incoming(request), target.drive.driveType, (chunk) => {

@@ -1,11 +1,11 @@
-import type { ConflictBehavior, ItemRecord } from "../drive/drive.ts";
+import type { ConflictBehavior } from "../drive/conflictPlacement.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
+import { GraphFault } from "../fault.ts";
 import { readJson } from "../http.ts";
 import { conflictBehavior } from "./conflictBehavior.ts";
 import { monitorUrl } from "./copyMonitor.ts";
-import type { ItemCall } from "./graphCall.ts";
-import { GraphFault } from "./graphError.ts";
+import { type ItemCall, requireItem } from "./graphCall.ts";
 import { resolveItemReference } from "./itemReference.ts";
-import { requireItem } from "./routes.ts";
 
 /**
  * `POST …/copy` with `{ parentReference?, name? }`: 202 Accepted and a `Location` monitor URL; the

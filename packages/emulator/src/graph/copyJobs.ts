@@ -1,5 +1,5 @@
+import { GraphFault } from "../fault.ts";
 import { opaque } from "../secrets.ts";
-import { GraphFault } from "./graphError.ts";
 
 /** How long an emulated copy takes before it completes behind its monitor URL. */
 export interface CopyTiming {

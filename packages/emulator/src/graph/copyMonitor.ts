@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
+import { GraphFault } from "../fault.ts";
 import type { EmulatorState } from "../state.ts";
-import { GraphFault, sendGraphError } from "./graphError.ts";
+import { sendGraphError } from "./graphError.ts";
 
 const MONITOR_PREFIX = "/monitor/";
 

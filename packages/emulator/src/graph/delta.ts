@@ -1,10 +1,11 @@
-import type { DeltaEntry, Drive, ItemRecord, Tombstone } from "../drive/drive.ts";
+import type { DeltaEntry, Tombstone } from "../drive/deltaLog.ts";
+import type { Drive } from "../drive/drive.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
+import { GraphFault } from "../fault.ts";
 import { driveItemJson, selectFields, selectList } from "./driveItemJson.ts";
-import type { ItemCall } from "./graphCall.ts";
-import { GraphFault } from "./graphError.ts";
+import { type ItemCall, requireItem } from "./graphCall.ts";
 import { collectionContext } from "./odataContext.ts";
 import { linkWith, pageSize } from "./paging.ts";
-import { requireItem } from "./routes.ts";
 
 /**
  * What a delta `token` carries, signed. A deltaLink token holds the change sequence `s` it covers
@@ -27,7 +28,7 @@ type Position = readonly [depth: number, seq: number, id: string];
  * `GET …/delta`. Without a token: every item below the folder, the folder itself included, paged
  * with `@odata.nextLink`, the last page carrying `@odata.deltaLink`. With a deltaLink's token: what
  * changed since, deleted items as `{ id, deleted: { state: "deleted" } }`. `token=latest`: no items,
- * just a deltaLink for now. A token from before `drive.deltaFloor` answers 410 resyncRequired with a
+ * just a deltaLink for now. A token from before `drive.delta.floor` answers 410 resyncRequired with a
  * `Location` that starts a fresh enumeration, as Microsoft documents.
  */
 export function delta(call: ItemCall): unknown {
@@ -51,10 +52,10 @@ export function delta(call: ItemCall): unknown {
 
   const raw = target.deltaToken ?? query.get("token") ?? undefined;
   if (raw !== undefined && raw.toLowerCase() === "latest") {
-    return page([], { t: "delta", d: drive.id, f: folder.id, s: drive.seq }, true);
+    return page([], { t: "delta", d: drive.id, f: folder.id, s: drive.delta.seq }, true);
   }
   let since = 0;
-  let upTo = drive.seq;
+  let upTo = drive.delta.seq;
   let cursor: Position | undefined;
   if (raw !== undefined && raw !== "") {
     const token = state.signer.verify<DeltaToken>(raw);
@@ -62,9 +63,9 @@ export function delta(call: ItemCall): unknown {
       throw new GraphFault(400, "invalidRequest", "The delta token is not valid for this item.");
     }
     const stale =
-      (token.s > 0 && token.s < drive.deltaFloor) ||
-      (token.u !== undefined && token.u < drive.deltaFloor) ||
-      token.s > drive.seq;
+      (token.s > 0 && token.s < drive.delta.floor) ||
+      (token.u !== undefined && token.u < drive.delta.floor) ||
+      token.s > drive.delta.seq;
     if (stale) {
       throw new GraphFault(
         410,
@@ -74,7 +75,7 @@ export function delta(call: ItemCall): unknown {
       );
     }
     since = token.s;
-    upTo = token.u ?? drive.seq;
+    upTo = token.u ?? drive.delta.seq;
     cursor = token.c;
   }
 
@@ -110,12 +111,12 @@ const rounds = new WeakMap<Drive, Map<string, RoundEntry[]>>();
 const ROUNDS_KEPT = 8;
 
 function roundEntries(drive: Drive, folder: ItemRecord, since: number, upTo: number): RoundEntry[] {
-  const key = `${folder.id} ${since} ${upTo} ${drive.deltaFloor}`;
+  const key = `${folder.id} ${since} ${upTo} ${drive.delta.floor}`;
   let perDrive = rounds.get(drive);
   const hit = perDrive?.get(key);
   if (hit) return hit;
-  const sorted = drive
-    .changeWindow(folder, since, upTo)
+  const sorted = drive.delta
+    .window(folder, since, upTo)
     .map(
       (e: DeltaEntry): RoundEntry => ({ record: e.record, pos: [e.depth, e.record.changeSeq, e.record.id] }),
     )

@@ -1,5 +1,6 @@
 import type { EmulatorContext } from "../context.ts";
-import type { Drive, ItemRecord } from "../drive/drive.ts";
+import type { Drive } from "../drive/drive.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
 import { downloadUrlFor } from "../storage/downloadUrl.ts";
 
 /** How the request addressed the drive; Graph echoes it in `parentReference.path`. */

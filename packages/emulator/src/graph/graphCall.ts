@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Account } from "../accounts.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
+import { GraphFault } from "../fault.ts";
 import type { AccessClaims } from "../identity/accessToken.ts";
 import type { EmulatorState } from "../state.ts";
 import type { GraphTarget } from "./addressing.ts";
@@ -21,3 +23,16 @@ export type ItemCall = GraphCall<Extract<GraphTarget, { kind: "item" }>>;
 export type GraphHandler<T extends GraphTarget = GraphTarget> = (
   call: GraphCall<T>,
 ) => Promise<unknown> | unknown;
+
+/** For handlers: the item the URL names, or Graph's 404. */
+export function requireItem(call: ItemCall): ItemRecord {
+  const { item, missing } = call.target;
+  if (!item) {
+    throw new GraphFault(
+      404,
+      "itemNotFound",
+      `The resource could not be found: '${missing.join("/")}' does not exist.`,
+    );
+  }
+  return item;
+}

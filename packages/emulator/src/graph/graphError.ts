@@ -1,24 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-
-export interface GraphErrorOptions {
-  /** Goes to `innerError.code`, as Graph does for e.g. `fragmentOverlap` or `nameContainsInvalidCharacters`. */
-  innerCode?: string;
-  /** Seconds, sent as `Retry-After`; may be decimal as Graph's are. */
-  retryAfter?: number;
-  headers?: Record<string, string>;
-}
-
-/** Raised by handlers; the Graph error handler turns it into Graph's error JSON. */
-export class GraphFault extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly options: GraphErrorOptions = {},
-  ) {
-    super(message);
-  }
-}
+import type { GraphFault } from "../fault.ts";
 
 /** Graph's error body: `{ error: { code, message, innerError: { code?, date, request-id, client-request-id } } }`. */
 export function graphErrorBody(request: FastifyRequest, code: string, message: string, innerCode?: string) {

@@ -1,6 +1,7 @@
-import type { Drive, ItemRecord } from "../drive/drive.ts";
+import type { Drive } from "../drive/drive.ts";
 import type { DriveStore } from "../drive/driveStore.ts";
-import { GraphFault } from "./graphError.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
+import { GraphFault } from "../fault.ts";
 
 /**
  * Resolves an itemReference from a request body (`parentReference` of PATCH and copy) to a folder

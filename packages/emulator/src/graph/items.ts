@@ -1,15 +1,14 @@
-import type { FileSystemInfo, ItemRecord } from "../drive/drive.ts";
+import type { FileSystemInfo, ItemRecord } from "../drive/itemRecord.ts";
+import { GraphFault } from "../fault.ts";
 import { readJson } from "../http.ts";
 import { childrenPage } from "./children.ts";
 import { conflictBehavior } from "./conflictBehavior.ts";
 import { driveItemJson, eTagOf, selectFields, selectList } from "./driveItemJson.ts";
-import type { ItemCall } from "./graphCall.ts";
-import { GraphFault } from "./graphError.ts";
+import { type ItemCall, requireItem } from "./graphCall.ts";
 import { resolveItemReference } from "./itemReference.ts";
 import { itemContext } from "./odataContext.ts";
 import { odataParam } from "./paging.ts";
 import { checkIfMatch, isNotModified } from "./preconditions.ts";
-import { requireItem } from "./routes.ts";
 import { refuseUnsupportedOptions, unsupported } from "./unsupportedOptions.ts";
 
 /**

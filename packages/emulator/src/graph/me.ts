@@ -34,7 +34,7 @@ export function getMe(call: GraphCall): unknown {
  */
 export function getDrive(call: GraphCall<Extract<GraphTarget, { kind: "drive" }>>): unknown {
   const { drive } = call.target;
-  const used = drive.usedBytes;
+  const used = drive.quota.used;
   const json = {
     createdDateTime: drive.root.createdDateTime,
     description: "",
@@ -45,10 +45,10 @@ export function getDrive(call: GraphCall<Extract<GraphTarget, { kind: "drive" }>
     driveType: drive.driveType,
     owner: { user: { displayName: drive.owner.displayName, id: drive.owner.id } },
     quota: {
-      deleted: drive.deletedBytes,
-      remaining: Math.max(0, drive.quotaTotal - used),
-      state: drive.quotaState(),
-      total: drive.quotaTotal,
+      deleted: drive.quota.deleted,
+      remaining: Math.max(0, drive.quota.total - used),
+      state: drive.quota.state(),
+      total: drive.quota.total,
       used,
     },
   };

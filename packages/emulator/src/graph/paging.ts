@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import { GraphFault } from "./graphError.ts";
+import { GraphFault } from "../fault.ts";
 
 /** Graph's page sizes for children and delta: 200 by default, `$top` up to 1000. */
 export const DEFAULT_PAGE_SIZE = 200;

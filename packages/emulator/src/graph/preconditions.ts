@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
-import type { ItemRecord } from "../drive/drive.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
+import { GraphFault } from "../fault.ts";
 import { cTagOf, eTagOf } from "./driveItemJson.ts";
-import { GraphFault } from "./graphError.ts";
 
 /**
  * Graph's conditional requests on a driveItem. Microsoft documents both tags as usable: `If-Match`

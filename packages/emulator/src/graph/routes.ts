@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { accountById } from "../accounts.ts";
+import { GraphFault } from "../fault.ts";
 import { rawPathAfter, rawQuery } from "../http.ts";
 import { checkAccessToken } from "../identity/accessToken.ts";
 import type { EmulatorState } from "../state.ts";
@@ -8,8 +9,8 @@ import { createChildFolder, listChildren } from "./children.ts";
 import { downloadContent, uploadContent } from "./content.ts";
 import { startCopy } from "./copy.ts";
 import { delta } from "./delta.ts";
-import type { GraphCall, GraphHandler, ItemCall } from "./graphCall.ts";
-import { GraphFault, sendGraphError } from "./graphError.ts";
+import type { GraphCall, GraphHandler } from "./graphCall.ts";
+import { sendGraphError } from "./graphError.ts";
 import { deleteItem, getItem, updateItem } from "./items.ts";
 import { getDrive, getMe } from "./me.ts";
 import { refuseUnsupportedOptions } from "./unsupportedOptions.ts";
@@ -134,17 +135,4 @@ async function dispatch(
       "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8",
     )
     .send(body);
-}
-
-/** For handlers: the item the URL names, or Graph's 404. */
-export function requireItem(call: ItemCall) {
-  const { item, missing } = call.target;
-  if (!item) {
-    throw new GraphFault(
-      404,
-      "itemNotFound",
-      `The resource could not be found: '${missing.join("/")}' does not exist.`,
-    );
-  }
-  return item;
 }

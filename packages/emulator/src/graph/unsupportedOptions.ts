@@ -1,4 +1,4 @@
-import { GraphFault } from "./graphError.ts";
+import { GraphFault } from "../fault.ts";
 import { odataParam } from "./paging.ts";
 
 /**

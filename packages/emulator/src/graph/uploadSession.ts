@@ -1,16 +1,12 @@
-import type { FileSystemInfo } from "../drive/drive.ts";
+import type { FileSystemInfo } from "../drive/itemRecord.ts";
 import { nameKey } from "../drive/names.ts";
+import { GraphFault } from "../fault.ts";
 import { readJson } from "../http.ts";
-import {
-  checkPreconditions,
-  conflictBehaviorOf,
-  replacedSize,
-  resolveUploadTarget,
-} from "../storage/uploadTarget.ts";
+import { replacedSize } from "../storage/uploadTarget.ts";
 import { sessionStatus, uploadUrlFor } from "../storage/uploadUrlRoute.ts";
 import type { ItemCall } from "./graphCall.ts";
-import { GraphFault } from "./graphError.ts";
 import { graphBaseUrl } from "./odataContext.ts";
+import { checkPreconditions, conflictBehaviorOf, resolveUploadTarget } from "./uploadRequest.ts";
 
 /** The createUploadSession body: `driveItemUploadableProperties` under `item`, plus `deferCommit`. */
 interface CreateUploadSessionBody {
@@ -55,7 +51,7 @@ export async function createUploadSession(call: ItemCall): Promise<unknown> {
     }
     total = props.fileSize;
     // Graph: a fileSize over the available quota is 507 and no session is created.
-    target.drive.checkQuota(total - replacedSize(target.drive, upload));
+    target.drive.quota.check(total - replacedSize(target.drive, upload));
   }
   const session = await state.uploads.open(
     {

@@ -6,10 +6,10 @@ import type { AuthorizeRequest } from "./authorizeRequest.ts";
 import { grantAccount, grantRevokedFault, tenantMismatchFault } from "./grantChecks.ts";
 import { IdentityFault, missingParameter } from "./identityError.ts";
 import { type Grant, secretKey } from "./identityStore.ts";
+import type { Issuance } from "./issuance.ts";
 import { verifierMatches } from "./pkce.ts";
 import { parseScopes } from "./scopes.ts";
 import type { Tenant } from "./tenants.ts";
-import type { Issuance } from "./tokenResponse.ts";
 
 /** Microsoft's codes "typically expire after about 10 minutes". */
 export const CODE_LIFETIME_MS = 10 * 60_000;

@@ -6,10 +6,10 @@ import type { EmulatorState } from "../state.ts";
 import { grantRevokedFault } from "./grantChecks.ts";
 import { IdentityFault, missingParameter } from "./identityError.ts";
 import { type DeviceAuthorization, secretKey } from "./identityStore.ts";
+import type { Issuance } from "./issuance.ts";
 import { parseScopes } from "./scopes.ts";
 import type { Tenant } from "./tenants.ts";
 import { grantFor } from "./tokenIssuer.ts";
-import type { Issuance } from "./tokenResponse.ts";
 
 export const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 /**

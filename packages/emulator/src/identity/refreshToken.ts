@@ -4,9 +4,9 @@ import type { EmulatorState } from "../state.ts";
 import { grantAccount, grantRevokedFault, tenantMismatchFault } from "./grantChecks.ts";
 import { IdentityFault, missingParameter, stsTimestamp } from "./identityError.ts";
 import { type RefreshTokenRecord, secretKey } from "./identityStore.ts";
+import type { Issuance } from "./issuance.ts";
 import { graphScopesOf, parseScopes } from "./scopes.ts";
 import type { Tenant } from "./tenants.ts";
-import type { Issuance } from "./tokenResponse.ts";
 
 /** Microsoft's refresh tokens for web and native apps lapse after 90 days (AADSTS700082). */
 export const REFRESH_TOKEN_LIFETIME_MS = 90 * 24 * 3600_000;

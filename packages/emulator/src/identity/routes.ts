@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { GraphFault } from "../graph/graphError.ts";
+import { GraphFault } from "../fault.ts";
 import { rawQuery, readForm } from "../http.ts";
 import type { EmulatorState } from "../state.ts";
 import { authorizeGet, consentPost, signInPost } from "./authorize.ts";

@@ -1,22 +1,10 @@
 import { type Account, objectIdOf } from "../accounts.ts";
 import type { EmulatorState } from "../state.ts";
-import type { Grant } from "./identityStore.ts";
 import { mintIdToken } from "./idToken.ts";
+import type { Issuance } from "./issuance.ts";
 import { issueRefreshToken } from "./refreshToken.ts";
 import { responseScope } from "./scopes.ts";
 import { mintForGrant } from "./tokenIssuer.ts";
-
-/** What a successful grant redemption yields, whichever grant type it was. */
-export interface Issuance {
-  grant: Grant;
-  account: Account;
-  clientId: string;
-  /** Scopes of this request (or of the sign-in it descends from): decide `id_token` and the `scope` string. */
-  requestedScopes: string[];
-  nonce?: string;
-  /** Only when `offline_access` was asked for: Microsoft issues no refresh token otherwise. */
-  withRefreshToken: boolean;
-}
 
 /** How the token request was made, as far as the response depends on it. */
 export interface TokenRequestContext {

@@ -3,7 +3,7 @@ import { mkdir, rename, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Content, DriveType, Hashes } from "../drive/drive.ts";
+import type { Content, DriveType, Hashes } from "../drive/itemRecord.ts";
 import { hexId } from "../secrets.ts";
 import { ContentHasher } from "./contentHasher.ts";
 

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import type { DriveType, Hashes } from "../drive/drive.ts";
+import type { DriveType, Hashes } from "../drive/itemRecord.ts";
 import { ServiceQuickXorHash } from "./quickXorHash.js";
 
 export type HashAlgorithm = "quickXorHash" | "sha1" | "sha256";

@@ -1,7 +1,7 @@
 import { pipeline, type Readable, Transform } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { GraphFault } from "../fault.ts";
 import { eTagOf } from "../graph/driveItemJson.ts";
-import { GraphFault } from "../graph/graphError.ts";
 import type { EmulatorState } from "../state.ts";
 import { readDownloadGrant } from "./downloadUrl.ts";
 import { parseRange } from "./rangeHeader.ts";

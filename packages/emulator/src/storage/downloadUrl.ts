@@ -1,5 +1,6 @@
 import type { EmulatorContext } from "../context.ts";
-import type { Drive, ItemRecord } from "../drive/drive.ts";
+import type { Drive } from "../drive/drive.ts";
+import type { ItemRecord } from "../drive/itemRecord.ts";
 
 /** What a pre-authenticated download link grants: one blob, until it expires. */
 export interface DownloadGrant {

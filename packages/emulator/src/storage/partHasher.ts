@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { DriveType, Hashes } from "../drive/drive.ts";
+import type { DriveType, Hashes } from "../drive/itemRecord.ts";
 import { type HashAlgorithm, hashAlgorithmsFor, hashesOf } from "./contentHasher.ts";
 
 /** Messages to partHashWorker.js. Ranges of one job are hashed in the order they are posted. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { GraphFault, sendGraphError } from "../graph/graphError.ts";
+import { GraphFault } from "../fault.ts";
+import { sendGraphError } from "../graph/graphError.ts";
 import type { EmulatorState } from "../state.ts";
 import { serveDownload } from "./downloadRoute.ts";
 import { cancelUpload, commitDeferred, getUploadStatus, putFragment } from "./uploadUrlRoute.ts";

@@ -1,10 +1,11 @@
 import { rm } from "node:fs/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Content } from "../drive/drive.ts";
-import { GraphFault } from "../graph/graphError.ts";
+import type { Content } from "../drive/itemRecord.ts";
+import { GraphFault } from "../fault.ts";
 import type { EmulatorState } from "../state.ts";
+import { commitUpload, uploadedItemJson } from "./uploadCommit.ts";
 import type { UploadSession } from "./uploadSessions.ts";
-import { commitUpload, replacedSize, uploadedItemJson } from "./uploadTarget.ts";
+import { replacedSize } from "./uploadTarget.ts";
 
 export const UPLOAD_PREFIX = "/up/";
 
@@ -137,7 +138,7 @@ export async function putFragment(state: EmulatorState, request: SessionRequest,
 
   const drive = state.drives.byDriveId(session.target.driveId);
   if (session.total === undefined && drive)
-    drive.checkQuota(range.total - replacedSize(drive, session.target));
+    drive.quota.check(range.total - replacedSize(drive, session.target));
   session.total = range.total;
   await state.uploads.appendFragment(session, state.chaos.incoming(request), range.start, length, (chunk) => {
     state.counters.bytesIn += chunk.length;
