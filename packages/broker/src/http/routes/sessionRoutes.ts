@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isLoginLinkUsable, redeemLoginLink } from "../../loginLinks.ts";
 import { createSession, csrfTokenFor, endSession } from "../../sessions.ts";
-import { authenticator, failed, refuseCrossSite, requireAuth } from "../authenticate.ts";
+import { authenticator, refuseCrossSite, requireAuth } from "../authenticate.ts";
 import type { BrokerContext } from "../context.ts";
+import { sendFailedPage } from "../failedPage.ts";
+import { registerFormParser } from "../formBody.ts";
 import { sendPage } from "../pages.ts";
-import { refuseRateLimited } from "../rateLimitedPage.ts";
 import { clearSessionCookie, setSessionCookie } from "../sessionCookie.ts";
 
 const TOKEN = { type: "string", maxLength: 256 } as const;
@@ -21,8 +22,7 @@ export function sessionRoutes(ctx: BrokerContext) {
   const { authenticate } = authenticator(ctx);
 
   function invalidLink(request: FastifyRequest, reply: FastifyReply) {
-    failed(ctx, request.ip, "login_link");
-    return sendPage(reply, 400, {
+    return sendFailedPage(ctx, request, reply, "login_link", 400, {
       title: "Sign-in link not valid",
       heading: "This sign-in link does not work",
       paragraphs: [
@@ -34,8 +34,6 @@ export function sessionRoutes(ctx: BrokerContext) {
   }
 
   async function showSignIn(request: FastifyRequest, reply: FastifyReply, token: string | undefined) {
-    const limited = refuseRateLimited(ctx, request, reply);
-    if (limited) return limited;
     if (token === undefined || !(await isLoginLinkUsable(ctx.db, token))) return invalidLink(request, reply);
     // Under the broker's usual no-referrer policy a browser posts this form with `Origin: null`, which the
     // login-CSRF check must refuse; same-origin lets it name this broker, and still sends nothing elsewhere.
@@ -44,13 +42,11 @@ export function sessionRoutes(ctx: BrokerContext) {
       title: "Sign in",
       heading: "Sign in to Ferry",
       paragraphs: ["This one-time link signs you in to the Integrations & Secrets page in this browser."],
-      form: { action: "/login", fields: { token }, button: "Sign in" },
+      form: { action: "/login", fields: { token }, buttons: [{ label: "Sign in" }] },
     });
   }
 
   async function signIn(request: FastifyRequest, reply: FastifyReply, token: string) {
-    const limited = refuseRateLimited(ctx, request, reply);
-    if (limited) return limited;
     // Login CSRF: another site must not submit its own link and sign this browser in as someone else.
     refuseCrossSite(request, ctx.publicOrigin);
     const redeemed = await redeemLoginLink(ctx.db, token);
@@ -75,11 +71,7 @@ export function sessionRoutes(ctx: BrokerContext) {
     );
     // Its own scope, so the form body parser applies to this one route and every API route still takes JSON only.
     await app.register(async (form) => {
-      form.addContentTypeParser(
-        "application/x-www-form-urlencoded",
-        { parseAs: "string", bodyLimit: 2048 },
-        (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
-      );
+      registerFormParser(form);
       form.post(
         "/login",
         {
