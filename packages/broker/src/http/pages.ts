@@ -3,8 +3,10 @@ import type { FastifyReply } from "fastify";
 // The few server-rendered HTML pages (OAuth results, login-link errors, the placeholder home page). Every value is
 // escaped, the pages load nothing from anywhere, and the CSP says so.
 
-const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/** `formTargets`: other origins a form may lead to (its POST redirects there; browsers check redirects too). */
+function csp(formTargets: readonly string[]): string {
+  return `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action ${["'self'", ...formTargets].join(" ")}; frame-ancestors 'none'`;
+}
 
 export interface Page {
   title: string;
@@ -16,7 +18,13 @@ export interface Page {
    * A form that POSTs `fields` to `action` (same origin only: the CSP's form-action), with one submit button per
    * choice; a button with `name` and `value` sends them too, so the route knows which was pressed.
    */
-  form?: { action: string; fields: Readonly<Record<string, string>>; buttons: readonly FormButton[] };
+  form?: {
+    action: string;
+    fields: Readonly<Record<string, string>>;
+    buttons: readonly FormButton[];
+    /** Origins the form's POST may redirect to (the start page's Continue goes on to Microsoft). */
+    redirectsTo?: readonly string[];
+  };
 }
 
 export interface FormButton {
@@ -83,7 +91,7 @@ export function sendPage(reply: FastifyReply, status: number, page: Page): Fasti
   return reply
     .code(status)
     .header("content-type", "text/html; charset=utf-8")
-    .header("content-security-policy", CSP)
+    .header("content-security-policy", csp(page.form?.redirectsTo ?? []))
     .header("cache-control", "no-store")
     .send(renderPage(page));
 }

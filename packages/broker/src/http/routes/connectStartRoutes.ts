@@ -122,7 +122,13 @@ export function connectStartRoutes(ctx: BrokerContext) {
         "If that was you: continue, pick your Microsoft account, and Ferry asks you once more before it stores anything.",
         `If it was not you, or you do not know Ferry user ${link.userName}, close this tab. Whoever sent you this link may be trying to get your Microsoft account connected to their Ferry user, so that their jobs can read and write your files.`,
       ],
-      form: { action: START_PATH, fields: { token }, buttons: [{ label: "Continue to Microsoft" }] },
+      form: {
+        action: START_PATH,
+        fields: { token },
+        buttons: [{ label: "Continue to Microsoft" }],
+        // The POST answers 303 to Microsoft's sign-in page; the form-action CSP must allow that redirect.
+        redirectsTo: [new URL(ctx.config.microsoft.authority).origin],
+      },
     });
   }
 
