@@ -600,27 +600,33 @@ export class AuthorizationFlow {
     return result.numUpdatedRows === 1n;
   }
 
-  /** Keeps the user's newest MAX_CODE_FLOWS_PER_USER code flows, whatever their state. */
+  /**
+   * Keeps the user's newest MAX_CODE_FLOWS_PER_USER code flows, whatever their state. Only rows older than the
+   * newest few this call sees are deleted, so a flow another request has just started (and handed out) survives
+   * a trim that ran concurrently with it; that one's own trim catches up.
+   */
   async #trim(userId: string): Promise<void> {
     const { db } = this.deps;
-    const kept = await db.kysely
+    const oldestKept = await db.kysely
       .selectFrom("oauth_states")
-      .select("id")
+      .select(["created_at", "id"])
       .where("user_id", "=", userId)
       .where("flow", "=", "code")
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")
-      .limit(MAX_CODE_FLOWS_PER_USER)
-      .execute();
-    if (kept.length < MAX_CODE_FLOWS_PER_USER) return;
+      .offset(MAX_CODE_FLOWS_PER_USER - 1)
+      .limit(1)
+      .executeTakeFirst();
+    if (oldestKept === undefined) return;
     await db.kysely
       .deleteFrom("oauth_states")
       .where("user_id", "=", userId)
       .where("flow", "=", "code")
-      .where(
-        "id",
-        "not in",
-        kept.map((r) => r.id),
+      .where((eb) =>
+        eb.or([
+          eb("created_at", "<", oldestKept.created_at),
+          eb.and([eb("created_at", "=", oldestKept.created_at), eb("id", "<", oldestKept.id)]),
+        ]),
       )
       .execute();
   }
