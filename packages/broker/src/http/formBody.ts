@@ -12,3 +12,14 @@ export function registerFormParser(scope: FastifyInstance): void {
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
 }
+
+/** A one-time token in a URL or a form field: the route decides whether it is one; anything longer is not. */
+export const TOKEN_FIELD = { type: "string", maxLength: 256 } as const;
+
+/** The body of a form that posts one token back (Sign in, Continue to Microsoft). */
+export const TOKEN_FORM = {
+  type: "object",
+  required: ["token"],
+  additionalProperties: false,
+  properties: { token: TOKEN_FIELD },
+} as const;

@@ -5,10 +5,8 @@ import { refuseCrossSite } from "../authenticate.ts";
 import type { BrokerContext } from "../context.ts";
 import { sendFailedPage } from "../failedPage.ts";
 import { bindingFor, flowProofOf, isTopLevelNavigation, setBindingCookie } from "../flowBinding.ts";
-import { registerFormParser } from "../formBody.ts";
+import { registerFormParser, TOKEN_FIELD, TOKEN_FORM } from "../formBody.ts";
 import { sendPage } from "../pages.ts";
-
-const TOKEN = { type: "string", maxLength: 256 } as const;
 
 /**
  * The broker URL that `POST …/onedrive/connect` hands out (`/integrations/onedrive/start/<token>`), the only way
@@ -149,25 +147,12 @@ export function connectStartRoutes(ctx: BrokerContext) {
   return async (app: FastifyInstance) => {
     app.get(
       `${START_PATH}/:token`,
-      { schema: { params: { type: "object", properties: { token: TOKEN } } } },
+      { schema: { params: { type: "object", properties: { token: TOKEN_FIELD } } } },
       open,
     );
     await app.register(async (form) => {
       registerFormParser(form);
-      form.post(
-        START_PATH,
-        {
-          schema: {
-            body: {
-              type: "object",
-              required: ["token"],
-              additionalProperties: false,
-              properties: { token: TOKEN },
-            },
-          },
-        },
-        proceed,
-      );
+      form.post(START_PATH, { schema: { body: TOKEN_FORM } }, proceed);
     });
   };
 }

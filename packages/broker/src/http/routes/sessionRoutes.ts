@@ -4,11 +4,9 @@ import { createSession, csrfTokenFor, endSession } from "../../sessions.ts";
 import { authenticator, refuseCrossSite, requireAuth } from "../authenticate.ts";
 import type { BrokerContext } from "../context.ts";
 import { sendFailedPage } from "../failedPage.ts";
-import { registerFormParser } from "../formBody.ts";
+import { registerFormParser, TOKEN_FIELD, TOKEN_FORM } from "../formBody.ts";
 import { sendPage } from "../pages.ts";
 import { clearSessionCookie, setSessionCookie } from "../sessionCookie.ts";
-
-const TOKEN = { type: "string", maxLength: 256 } as const;
 
 /**
  * Web sign-in: opening a one-time login link shows a "Sign in" button, and pressing it (a POST from this page)
@@ -61,30 +59,19 @@ export function sessionRoutes(ctx: BrokerContext) {
   return async (app: FastifyInstance) => {
     app.get(
       "/login/:token",
-      { schema: { params: { type: "object", properties: { token: TOKEN } } } },
+      { schema: { params: { type: "object", properties: { token: TOKEN_FIELD } } } },
       (request, reply) => showSignIn(request, reply, (request.params as { token: string }).token),
     );
     app.get(
       "/login",
-      { schema: { querystring: { type: "object", properties: { token: TOKEN } } } },
+      { schema: { querystring: { type: "object", properties: { token: TOKEN_FIELD } } } },
       (request, reply) => showSignIn(request, reply, (request.query as { token?: string }).token),
     );
     // Its own scope, so the form body parser applies to this one route and every API route still takes JSON only.
     await app.register(async (form) => {
       registerFormParser(form);
-      form.post(
-        "/login",
-        {
-          schema: {
-            body: {
-              type: "object",
-              required: ["token"],
-              additionalProperties: false,
-              properties: { token: TOKEN },
-            },
-          },
-        },
-        (request, reply) => signIn(request, reply, (request.body as { token: string }).token),
+      form.post("/login", { schema: { body: TOKEN_FORM } }, (request, reply) =>
+        signIn(request, reply, (request.body as { token: string }).token),
       );
     });
 
