@@ -110,7 +110,7 @@ try {
       await store.close();
 
       for (const caches of ["on", "off"] as const) {
-        const options: BrokerOptions = caches === "on" ? {} : { tokenCacheMs: 0 };
+        const options: BrokerOptions = caches === "on" ? {} : { apiKeyCacheMs: 0, tokenCacheMs: 0 };
         const server = await startBrokerProcess(env, options);
         try {
           if (caches === "on") {

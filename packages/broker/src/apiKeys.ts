@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { recordAudit } from "./audit.ts";
+import { bumpCredentialEpoch } from "./credentialEpoch.ts";
 import type { FerryDb } from "./db.ts";
 import type { ApiKeyRow } from "./schema.ts";
 import { digestsEqual, hashToken, isWellFormedToken, randomToken } from "./tokens.ts";
@@ -66,8 +67,8 @@ export async function createApiKey(
 
 /**
  * The user a presented key belongs to, or undefined for a malformed, unknown, wrong or revoked key, or a disabled
- * user. One indexed read of the key joined with its user on every call, with no cache in front: a key revoked (or
- * a user disabled) by any broker instance or by the CLI is refused on the very next request everywhere.
+ * user. One indexed read of the key joined with its user. The broker's ApiKeyVerifier puts a memory in front of
+ * it that a revocation (credentialEpoch.ts) voids at once.
  */
 export async function verifyApiKey(
   db: FerryDb,
@@ -127,14 +128,19 @@ export async function listApiKeys(db: FerryDb, userId: string): Promise<ApiKey[]
 
 /** Revokes one of `userId`'s keys. False if that user has no such key, or it was already revoked. */
 export async function revokeApiKey(db: FerryDb, input: { userId: string; keyId: string }): Promise<boolean> {
-  const result = await db.kysely
-    .updateTable("api_keys")
-    .set({ revoked_at: Date.now() })
-    .where("id", "=", input.keyId)
-    .where("user_id", "=", input.userId)
-    .where("revoked_at", "is", null)
-    .executeTakeFirst();
-  const revoked = result.numUpdatedRows > 0n;
+  const revoked = await db.kysely.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable("api_keys")
+      .set({ revoked_at: Date.now() })
+      .where("id", "=", input.keyId)
+      .where("user_id", "=", input.userId)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return false;
+    // Brokers that remember this key as verified stop trusting that memory on their next request.
+    await bumpCredentialEpoch(trx);
+    return true;
+  });
   if (revoked)
     await recordAudit(db, {
       userId: input.userId,

@@ -118,6 +118,12 @@ export interface AuditEventsTable {
   at: number;
 }
 
+/** One row (id 1): bumped with every key revocation and disabled user; see credentialEpoch.ts. */
+export interface CredentialEpochTable {
+  id: number;
+  epoch: number;
+}
+
 export interface Tables {
   users: UsersTable;
   api_keys: ApiKeysTable;
@@ -126,6 +132,7 @@ export interface Tables {
   oauth_states: OAuthStatesTable;
   connections: ConnectionsTable;
   audit_events: AuditEventsTable;
+  credential_epoch: CredentialEpochTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

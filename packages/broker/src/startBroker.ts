@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { BrokerConfig } from "./config.ts";
 import { type FerryDb, migrateToLatest, openDatabase } from "./db.ts";
 import { purgeExpired } from "./housekeeping.ts";
+import { ApiKeyVerifier } from "./http/apiKeyVerifier.ts";
 import { buildApp, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./http/buildApp.ts";
 import type { BrokerContext } from "./http/context.ts";
 import { FailureLimiter, type FailureLimiterOptions } from "./http/failureLimiter.ts";
@@ -43,6 +44,11 @@ export interface BrokerOptions {
   retry?: Partial<RefreshRetryPolicy>;
   /** In-process cache of decrypted access tokens per user; 0 turns it off. */
   tokenCacheMs?: number;
+  /**
+   * How long a verified API key is remembered in-process (60 s). A revocation or a disabled user, through any
+   * instance or the CLI, voids the memory on the next request; 0 reads the key from the database every time.
+   */
+  apiKeyCacheMs?: number;
   /** How often the keep-alive looks for idle connections (and old rows are purged); 0 turns it off. */
   keepAliveIntervalMs?: number;
   keepAliveIdleMs?: number;
@@ -138,6 +144,7 @@ export async function startBroker(config: BrokerConfig, options: BrokerOptions =
       vault,
       metrics,
       limiter: new FailureLimiter(options.rateLimit ?? { burst: 10, refillPerSecond: 0.2 }),
+      apiKeys: new ApiKeyVerifier(db, options.apiKeyCacheMs ?? 60_000),
       microsoftCalls,
       connections,
       authorization: new AuthorizationFlow({ ...flowDeps, limits: microsoftCalls }),

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { recordAudit } from "./audit.ts";
+import { bumpCredentialEpoch } from "./credentialEpoch.ts";
 import { type FerryDb, isUniqueViolation } from "./db.ts";
 import type { UserRow } from "./schema.ts";
 
@@ -97,6 +98,7 @@ export async function disableUser(db: FerryDb, userId: string): Promise<boolean>
       .where("user_id", "=", userId)
       .where("revoked_at", "is", null)
       .execute();
+    await bumpCredentialEpoch(trx);
     await trx.deleteFrom("sessions").where("user_id", "=", userId).execute();
     await trx.deleteFrom("login_links").where("user_id", "=", userId).execute();
     // Finished device sign-ins keep their outcome; everything still pending (and any held, unconfirmed tokens) goes.

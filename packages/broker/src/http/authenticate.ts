@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { verifyApiKey } from "../apiKeys.ts";
 import { getSession, verifyCsrfToken } from "../sessions.ts";
 import { getUser, type User } from "../users.ts";
 import type { BrokerContext } from "./context.ts";
@@ -25,8 +24,9 @@ const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
  * The onRequest hook of every /api/v1 route (before the body is read): `Authorization: Bearer <API key>` or the session cookie.
- * Both are read from the database on every request (no cache), so a revoked key, an ended session or a disabled
- * user is refused on the very next request by every broker instance.
+ * A session is read from the database on every request; a key may be remembered, but never past a revocation
+ * (ApiKeyVerifier). So a revoked key, an ended session or a disabled user is refused on the very next request by
+ * every broker instance.
  *
  * Bearer requests need no CSRF protection: a browser never attaches an Authorization header on its own, and a
  * cross-site page could only send one through CORS, which the broker does not allow. Cookie requests that change
@@ -38,7 +38,7 @@ export function authenticator(ctx: BrokerContext) {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const presented = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-      const verified = presented === undefined ? undefined : await verifyApiKey(ctx.db, presented);
+      const verified = presented === undefined ? undefined : await ctx.apiKeys.verify(presented);
       if (verified === undefined) {
         refuseFailed(
           ctx,

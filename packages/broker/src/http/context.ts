@@ -7,6 +7,7 @@ import type { DeviceFlow } from "../onedrive/deviceFlow.ts";
 import type { MicrosoftCallLimits } from "../onedrive/microsoftCallLimits.ts";
 import type { TokenMinter } from "../onedrive/tokenMinter.ts";
 import type { Vault } from "../vault.ts";
+import type { ApiKeyVerifier } from "./apiKeyVerifier.ts";
 import type { FailureLimiter } from "./failureLimiter.ts";
 
 /** Everything the routes use, built once per broker by startBroker. */
@@ -16,6 +17,7 @@ export interface BrokerContext {
   vault: Vault;
   metrics: BrokerMetrics;
   limiter: FailureLimiter;
+  apiKeys: ApiKeyVerifier;
   /** Per-user budgets for calls that reach Microsoft on a user's demand. */
   microsoftCalls: MicrosoftCallLimits;
   connections: ConnectionStore;

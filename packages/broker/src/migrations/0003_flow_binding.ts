@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 
 // Security round two (issue 14).
 //
@@ -9,6 +9,11 @@ import type { Kysely } from "kysely";
 // which Microsoft account goes to which Ferry user.
 //
 // Users can be disabled: their keys and sessions stop working at once.
+//
+// `credential_epoch` is one counter, bumped in the same transaction as every revocation of an API key (and every
+// disabled user). Brokers remember verified keys in memory, but only for the epoch they read them under, and read
+// the epoch afresh for every request (one read shared by the requests that arrive together), so a revocation by
+// any instance or by the CLI applies to the very next request everywhere.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable("users").addColumn("disabled_at", "bigint").execute();
@@ -31,9 +36,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // The purge looks for expired rows; the cap for a user's oldest.
   await db.schema.createIndex("oauth_states_expires_at").on("oauth_states").column("expires_at").execute();
+
+  await db.schema
+    .createTable("credential_epoch")
+    .addColumn("id", "integer", (c) => c.primaryKey())
+    .addColumn("epoch", "bigint", (c) => c.notNull())
+    .execute();
+  await sql`insert into credential_epoch (id, epoch) values (1, 0)`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable("credential_epoch").execute();
   await db.schema.dropIndex("oauth_states_expires_at").execute();
   await db.schema.dropIndex("oauth_states_start_token_hash").execute();
   for (const column of [
