@@ -17,11 +17,13 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
   type BrokerOptions,
+  connectOneDriveScripted,
   createApiKey,
   createUser,
   loadConfig,
   MasterKey,
   openBrokerStore,
+  ScriptedBrowser,
 } from "@ferry/broker";
 import { DEV_CLIENT_ID, startEmulator } from "@ferry/emulator";
 import autocannon from "autocannon";
@@ -113,16 +115,13 @@ try {
         try {
           if (caches === "on") {
             // Connect once through the real flow (emulator auto-consent); every later mint is a cached one.
-            const started = await fetch(`${server.url}/api/v1/integrations/onedrive/connect`, {
-              method: "POST",
-              headers: { authorization: `Bearer ${key}` },
+            // The broker's public URL (the redirect URI) is 7878; the process listens elsewhere.
+            const done = await connectOneDriveScripted({
+              brokerUrl: server.url,
+              apiKey: key,
+              browser: new ScriptedBrowser({ reroute: { "http://127.0.0.1:7878": server.url } }),
             });
-            const { authorizationUrl } = (await started.json()) as { authorizationUrl: string };
-            const redirect = await fetch(authorizationUrl, { redirect: "manual" });
-            const callback = new URL(redirect.headers.get("location") ?? "");
-            const done = await fetch(`${server.url}${callback.pathname}${callback.search}`);
-            if (done.status !== 200)
-              throw new Error(`connecting failed: ${done.status} ${await done.text()}`);
+            if (done.status !== 200) throw new Error(`connecting failed: ${done.status} ${done.body}`);
           }
           await measure(server.url, key, 2);
           const result = await measure(server.url, key, duration);

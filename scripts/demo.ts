@@ -9,6 +9,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { connectOneDriveScripted } from "@ferry/broker";
 import { startDevStack } from "@ferry/cli";
 import { findCredentials } from "ferry";
 
@@ -44,18 +45,15 @@ async function main(): Promise<number> {
     account: ACCOUNT,
   });
   try {
-    // The real authorization-code flow: the broker builds the authorization URL, the emulator
-    // signs the account in (auto-consent) and redirects to the broker's callback.
+    // The real authorization-code flow, clicked through as a person would in a browser: the broker's
+    // start link, the emulator's account picker, the callback and the broker's confirmation.
     const { apiKey } = findCredentials({}, { FERRY_HOME: home });
-    const connect = await fetch(`${stack.broker.url}/api/v1/integrations/onedrive/connect`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: "{}",
+    const connected = await connectOneDriveScripted({
+      brokerUrl: stack.broker.url,
+      apiKey,
+      account: ACCOUNT,
     });
-    if (!connect.ok) throw new Error(`starting the OneDrive connect failed: HTTP ${connect.status}`);
-    const { authorizationUrl } = (await connect.json()) as { authorizationUrl: string };
-    const callback = await fetch(authorizationUrl);
-    if (!callback.ok) throw new Error(`connecting OneDrive failed: HTTP ${callback.status}`);
+    if (connected.status !== 200) throw new Error(`connecting OneDrive failed: HTTP ${connected.status}`);
     console.log(`Ferry demo: broker ${stack.broker.url}, emulator ${stack.emulator.url}, FERRY_HOME ${home}`);
     console.log(`Connected the emulated account "${ACCOUNT}"; demo files seeded.\n`);
 

@@ -8,7 +8,15 @@
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { createApiKey, createUser, loadConfig, MasterKey, openBrokerStore } from "@ferry/broker";
+import {
+  connectOneDriveScripted,
+  createApiKey,
+  createUser,
+  loadConfig,
+  MasterKey,
+  openBrokerStore,
+  ScriptedBrowser,
+} from "@ferry/broker";
 import { DEV_CLIENT_ID } from "@ferry/emulator";
 import autocannon from "autocannon";
 import { startBrokerProcess, stopBrokerProcess } from "../lib/brokerProcess.ts";
@@ -167,13 +175,11 @@ async function measureBroker(
 /** Connects OneDrive through the real authorization-code flow, the emulator consenting for the user. */
 async function connect(ctx: BenchContext, brokerUrl: string, key: string): Promise<void> {
   await ctx.emu.admin.settings({ autoConsent: "personal" });
-  const started = await fetch(`${brokerUrl}/api/v1/integrations/onedrive/connect`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${key}` },
+  const done = await connectOneDriveScripted({
+    brokerUrl,
+    apiKey: key,
+    // The broker's public URL (FERRY_PUBLIC_URL above, the redirect URI) is not where this process listens.
+    browser: new ScriptedBrowser({ reroute: { "http://127.0.0.1:7878": brokerUrl } }),
   });
-  const { authorizationUrl } = (await started.json()) as { authorizationUrl: string };
-  const redirect = await fetch(authorizationUrl, { redirect: "manual" });
-  const callback = new URL(redirect.headers.get("location") ?? "");
-  const done = await fetch(`${brokerUrl}${callback.pathname}${callback.search}`);
   if (done.status !== 200) throw new Error(`connecting OneDrive answered ${done.status}`);
 }

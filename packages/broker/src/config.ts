@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { ConfigError } from "./errors.ts";
@@ -16,6 +17,14 @@ export interface MicrosoftConfig {
   authority: string;
 }
 
+/**
+ * Which peers may tell the broker a client's address in X-Forwarded-For (FERRY_TRUST_PROXY). Either the proxies'
+ * own addresses (IPs, CIDR ranges, or `loopback`, `linklocal`, `uniquelocal`), or a number of proxy hops in front
+ * of the broker, the nearest of which must connect from a loopback or private address. X-Forwarded-For from any
+ * other peer is ignored: the socket's address is the client's.
+ */
+export type TrustProxy = { hops: number } | { addresses: readonly string[] };
+
 export interface BrokerConfig {
   home: string;
   database: DatabaseConfig;
@@ -28,9 +37,17 @@ export interface BrokerConfig {
   secureCookies: boolean;
   microsoft: MicrosoftConfig;
   graphUrl: string;
+  /** Undefined: X-Forwarded-For is never trusted. */
+  trustProxy: TrustProxy | undefined;
+  /** FERRY_METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`. */
+  metricsToken: Secret | undefined;
 }
 
 export const CALLBACK_PATH = "/integrations/onedrive/callback";
+/** The broker URL a connect hands out: opened as a page, it binds the flow to the browser, then goes to Microsoft. */
+export const START_PATH = "/integrations/onedrive/start";
+/** Where the person confirms which Microsoft account goes to which Ferry user. */
+export const CONFIRM_PATH = "/integrations/onedrive/confirm";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -45,6 +62,7 @@ export function loadConfig(env: Env): BrokerConfig {
   );
   const clientSecret = read(env, "FERRY_MS_CLIENT_SECRET");
   const masterKeyList = read(env, "FERRY_MASTER_KEY");
+  const metricsToken = read(env, "FERRY_METRICS_TOKEN");
   return {
     home,
     database: readDatabase(env, home),
@@ -69,7 +87,49 @@ export function loadConfig(env: Env): BrokerConfig {
       "https://graph.microsoft.com/v1.0",
       "http://127.0.0.1:8080/v1.0 for the emulator",
     ),
+    trustProxy: parseTrustProxy(read(env, "FERRY_TRUST_PROXY")),
+    metricsToken: metricsToken === undefined ? undefined : new Secret(metricsToken),
   };
+}
+
+const MAX_PROXY_HOPS = 10;
+const NAMED_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/** FERRY_TRUST_PROXY (or `--trust-proxy`): a hop count, or proxy addresses separated by commas or spaces. */
+export function parseTrustProxy(raw: string | undefined): TrustProxy | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const value = raw.trim();
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops < 1 || hops > MAX_PROXY_HOPS) {
+      throw new ConfigError(
+        "FERRY_TRUST_PROXY",
+        `"${value}" is not a number of proxy hops from 1 to ${MAX_PROXY_HOPS}; or list the proxies' addresses, such as 10.0.0.5,10.0.0.6`,
+      );
+    }
+    return { hops };
+  }
+  if (/^(true|yes|on)$/i.test(value)) {
+    // Trusting every peer would let any client choose its own address (and so escape the failure limiter).
+    throw new ConfigError(
+      "FERRY_TRUST_PROXY",
+      "cannot trust every peer: that lets any client claim any address in X-Forwarded-For. Give the number of proxies in front of the broker (1 for one reverse proxy) or their addresses, such as 10.0.0.5 or 10.0.0.0/24",
+    );
+  }
+  const addresses = value.split(/[\s,]+/).filter((a) => a !== "");
+  for (const address of addresses) {
+    const [ip = "", bits, extra] = address.split("/");
+    const family = isIP(ip);
+    const maxBits = family === 4 ? 32 : 128;
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (!NAMED_RANGES.has(address) && (family === 0 || !validBits || extra !== undefined)) {
+      throw new ConfigError(
+        "FERRY_TRUST_PROXY",
+        `"${address.slice(0, 60)}" is not a proxy address: use an IP address, a CIDR range such as 10.0.0.0/24, loopback, linklocal or uniquelocal, or a hop count such as 1`,
+      );
+    }
+  }
+  return { addresses };
 }
 
 /** Empty counts as unset: compose files and CI templates often export a variable with nothing in it. */

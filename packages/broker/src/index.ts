@@ -1,6 +1,7 @@
 // The public face of @ferry/broker: startBroker (the HTTP server and the OneDrive flows), and the foundations it is
 // built on, which the CLI also uses directly against the database: configuration, the database, the vault and its
-// keys, users, API keys, login links, sessions and the per-connection refresh lock.
+// keys, users, API keys, login links, sessions and the per-connection refresh lock; and a scripted browser that
+// clicks through the connect pages, for tests and scripted set-ups against the emulator.
 
 export {
   type ApiKey,
@@ -15,9 +16,13 @@ export { type AuditDetail, type AuditEvent, listAudit, recordAudit } from "./aud
 export {
   type BrokerConfig,
   CALLBACK_PATH,
+  CONFIRM_PATH,
   type DatabaseConfig,
   loadConfig,
   type MicrosoftConfig,
+  parseTrustProxy,
+  START_PATH,
+  type TrustProxy,
 } from "./config.ts";
 export {
   type ConnectionLease,
@@ -37,11 +42,13 @@ export {
   openDatabase,
 } from "./db.ts";
 export { ConfigError } from "./errors.ts";
+export { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./http/buildApp.ts";
+export { bindingCookieName } from "./http/flowBinding.ts";
 export { type ErrorCode, HttpError } from "./http/httpError.ts";
 export { createLogger, type LoggerSettings, REDACT_PATHS, redactUrl } from "./http/logger.ts";
 export { loginLinkUrl } from "./http/loginLinkUrl.ts";
 export { REMOVE_ACCESS } from "./http/routes/integrationRoutes.ts";
-export { SESSION_COOKIE } from "./http/sessionCookie.ts";
+export { SESSION_COOKIE, sessionCookieName } from "./http/sessionCookie.ts";
 export {
   type CreatedLoginLink,
   createLoginLink,
@@ -57,8 +64,13 @@ export {
   parseMasterKeys,
 } from "./masterKeys.ts";
 export { BrokerMetrics } from "./metrics.ts";
-export { STATE_TTL_MS } from "./onedrive/authorizationFlow.ts";
+export { CONFIRM_TTL_MS, MAX_CODE_FLOWS_PER_USER, STATE_TTL_MS } from "./onedrive/authorizationFlow.ts";
 export { KEEP_ALIVE_IDLE_MS } from "./onedrive/keepAlive.ts";
+export {
+  DEFAULT_MICROSOFT_CALL_LIMITS,
+  type MicrosoftCallKind,
+  type MicrosoftCallLimitOptions,
+} from "./onedrive/microsoftCallLimits.ts";
 export { DEFAULT_EXPIRES_IN_SECONDS, ONEDRIVE_SCOPE, ONEDRIVE_SCOPES } from "./onedrive/microsoftIdentity.ts";
 export { MIN_VALIDITY_MS } from "./onedrive/tokenMinter.ts";
 export { type RotationResult, rotateVault } from "./rotation.ts";
@@ -71,6 +83,15 @@ export {
   type Provider,
   type Tables,
 } from "./schema.ts";
+export {
+  connectOneDriveScripted,
+  type FormButton,
+  type Navigation,
+  type NavigationResult,
+  ScriptedBrowser,
+  type ScriptedBrowserOptions,
+  type ScriptedPage,
+} from "./scriptedBrowser.ts";
 export { Secret } from "./secret.ts";
 export {
   type CreatedSession,
@@ -88,6 +109,8 @@ export { type BrokerOptions, type RunningBroker, startBroker } from "./startBrok
 export { type BrokerStore, openBrokerStore } from "./store.ts";
 export {
   createUser,
+  disableUser,
+  enableUser,
   getUser,
   getUserByName,
   InvalidUserNameError,

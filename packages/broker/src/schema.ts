@@ -8,6 +8,8 @@ export interface UsersTable {
   name: string;
   is_admin: 0 | 1;
   created_at: number;
+  /** Set by `ferry users disable`: the user's keys and sessions are refused while it is. */
+  disabled_at: number | null;
 }
 
 export interface ApiKeysTable {
@@ -58,6 +60,23 @@ export interface OAuthStatesTable {
   next_poll_at: number | null;
   /** How the flow ended: `connected`, `declined`, `expired` or `failed: <reason>`; null while pending. */
   outcome: string | null;
+  /**
+   * Code flow: SHA-256 of the one-time token in the broker URL the connect route hands out; the browser that
+   * opens it (and confirms, or is the flow user's own session) is bound to the flow.
+   */
+  start_token_hash: string | null;
+  /** Code flow: the connect route's `loginHint`, passed to Microsoft once the flow is bound. */
+  login_hint: string | null;
+  /** Code flow: when a browser was bound (the start token is then spent). */
+  bound_at: number | null;
+  /** Code flow: SHA-256 of the binding cookie of the browser the flow is bound to. */
+  binding_hash: string | null;
+  /**
+   * Code flow: the redeemed tokens and the account's profile, encrypted, held until the person confirms which
+   * Microsoft account is connected to which Ferry user; dropped on confirm, cancel or expiry.
+   */
+  pending_enc: string | null;
+  pending_expires_at: number | null;
 }
 
 export type ConnectionStatus = "connected" | "needs_reconnect";
@@ -99,6 +118,12 @@ export interface AuditEventsTable {
   at: number;
 }
 
+/** One row (id 1): bumped with every key revocation and disabled user; see credentialEpoch.ts. */
+export interface CredentialEpochTable {
+  id: number;
+  epoch: number;
+}
+
 export interface Tables {
   users: UsersTable;
   api_keys: ApiKeysTable;
@@ -107,6 +132,7 @@ export interface Tables {
   oauth_states: OAuthStatesTable;
   connections: ConnectionsTable;
   audit_events: AuditEventsTable;
+  credential_epoch: CredentialEpochTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -122,7 +148,7 @@ export type OAuthStateRow = Selectable<OAuthStatesTable>;
  */
 export const ENCRYPTED_COLUMNS = {
   connections: ["refresh_token_enc", "access_token_enc"],
-  oauth_states: ["code_verifier_enc", "device_code_enc"],
+  oauth_states: ["code_verifier_enc", "device_code_enc", "pending_enc"],
 } as const satisfies { [T in keyof Tables]?: readonly (keyof Tables[T] & string)[] };
 
 export type EncryptedTable = keyof typeof ENCRYPTED_COLUMNS;

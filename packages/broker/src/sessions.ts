@@ -50,14 +50,20 @@ export async function createSession(
   return { session, token, csrfToken: csrfTokenFor(token) };
 }
 
-/** The live session for a cookie value; undefined if unknown, ended or expired. */
+/**
+ * The live session for a cookie value; undefined if unknown, ended, expired, or its user is disabled. Read on
+ * every request, so ending a session (`ferry sessions revoke`, logout, disabling the user) takes effect at once
+ * on every instance.
+ */
 export async function getSession(db: FerryDb, token: string): Promise<Session | undefined> {
   if (!isWellFormedToken(token)) return undefined;
   const row = await db.kysely
     .selectFrom("sessions")
-    .selectAll()
-    .where("token_hash", "=", hashToken(token))
-    .where("expires_at", ">", Date.now())
+    .innerJoin("users", "users.id", "sessions.user_id")
+    .selectAll("sessions")
+    .where("sessions.token_hash", "=", hashToken(token))
+    .where("sessions.expires_at", ">", Date.now())
+    .where("users.disabled_at", "is", null)
     .executeTakeFirst();
   return row && { id: row.id, userId: row.user_id, createdAt: row.created_at, expiresAt: row.expires_at };
 }

@@ -5,7 +5,7 @@ import type { BrokerConfig } from "./config.ts";
 import { type FerryDb, migrateToLatest, openDatabase } from "./db.ts";
 import { purgeExpired } from "./housekeeping.ts";
 import { ApiKeyVerifier } from "./http/apiKeyVerifier.ts";
-import { buildApp } from "./http/buildApp.ts";
+import { buildApp, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./http/buildApp.ts";
 import type { BrokerContext } from "./http/context.ts";
 import { FailureLimiter, type FailureLimiterOptions } from "./http/failureLimiter.ts";
 import { createLogger, type LoggerSettings } from "./http/logger.ts";
@@ -16,6 +16,11 @@ import { AuthorizationFlow } from "./onedrive/authorizationFlow.ts";
 import { ConnectionStore } from "./onedrive/connections.ts";
 import { DeviceFlow } from "./onedrive/deviceFlow.ts";
 import { KEEP_ALIVE_IDLE_MS, KeepAlive } from "./onedrive/keepAlive.ts";
+import {
+  DEFAULT_MICROSOFT_CALL_LIMITS,
+  type MicrosoftCallLimitOptions,
+  MicrosoftCallLimits,
+} from "./onedrive/microsoftCallLimits.ts";
 import { MicrosoftIdentity } from "./onedrive/microsoftIdentity.ts";
 import { DEFAULT_RETRY_POLICY, type RefreshRetryPolicy, TokenMinter } from "./onedrive/tokenMinter.ts";
 import { Periodic } from "./periodic.ts";
@@ -32,8 +37,6 @@ export interface BrokerOptions {
   fetch?: typeof fetch;
   /** Built web page to serve at `/`; packages/web/dist when it exists. */
   webDir?: string;
-  /** Trust X-Forwarded-For (behind a reverse proxy). */
-  trustProxy?: boolean;
   /** How long a refresher's lease lasts without renewal: how soon a crashed instance's refresh is taken over. */
   refreshLeaseMs?: number;
   /** How long a mint waits for another instance's refresh before answering 503. */
@@ -41,14 +44,24 @@ export interface BrokerOptions {
   retry?: Partial<RefreshRetryPolicy>;
   /** In-process cache of decrypted access tokens per user; 0 turns it off. */
   tokenCacheMs?: number;
-  /** In-process memory of verified API keys; 0 turns it off. */
+  /**
+   * How long a verified API key is remembered in-process (60 s). A revocation or a disabled user, through any
+   * instance or the CLI, voids the memory on the next request; 0 reads the key from the database every time.
+   */
   apiKeyCacheMs?: number;
   /** How often the keep-alive looks for idle connections (and old rows are purged); 0 turns it off. */
   keepAliveIntervalMs?: number;
   keepAliveIdleMs?: number;
   /** How often pending device-code sign-ins are checked for a due poll; 0 turns polling off. */
   devicePollIntervalMs?: number;
+  /** How often expired sign-ins (and tokens held for a confirmation) are purged; 0 turns it off. */
+  purgeIntervalMs?: number;
+  /** Failed credentials allowed per client address and per key id before they are answered 429. */
   rateLimit?: FailureLimiterOptions;
+  /** Per-user budgets for calls that reach Microsoft (forced refreshes, device starts, code redemptions). */
+  microsoftCallLimits?: Partial<MicrosoftCallLimitOptions>;
+  /** Request and connection timeouts and the connection cap. */
+  connectionLimits?: Partial<ConnectionLimits>;
   /** PostgreSQL pool size of this instance. */
   poolSize?: number;
 }
@@ -62,6 +75,8 @@ export interface RunningBroker {
   generatedMasterKeyFile: string | undefined;
   /** One keep-alive pass now, rather than on its schedule. */
   runKeepAlive(): Promise<{ refreshed: number; failed: number }>;
+  /** One purge of expired sign-ins, sessions and login links now, rather than on its schedule. */
+  purgeExpired(): Promise<void>;
   /** One device-code polling pass now. */
   pollDeviceFlows(): Promise<number>;
   close(): Promise<void>;
@@ -74,6 +89,12 @@ const DEFAULT_WEB_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url)
  * serves the HTTP API. Several brokers may share one PostgreSQL database; each is a full instance.
  */
 export async function startBroker(config: BrokerConfig, options: BrokerOptions = {}): Promise<RunningBroker> {
+  if ("trustProxy" in options) {
+    // Before issue 14 this was a boolean option; `true` trusted every peer's X-Forwarded-For.
+    throw new TypeError(
+      "startBroker's trustProxy option is gone: set config.trustProxy (FERRY_TRUST_PROXY) to the number of proxies in front of the broker, { hops: 1 }, or their addresses, { addresses: ['10.0.0.5'] }",
+    );
+  }
   const logger = isLogger(options.logger) ? options.logger : createLogger(options.logger);
   const { keys, generated, keyFile } = await loadMasterKeys(config);
   if (generated) {
@@ -88,6 +109,10 @@ export async function startBroker(config: BrokerConfig, options: BrokerOptions =
     await migrateToLatest(db);
     const vault = new Vault(keys);
     const metrics = new BrokerMetrics();
+    const microsoftCalls = new MicrosoftCallLimits({
+      ...DEFAULT_MICROSOFT_CALL_LIMITS,
+      ...options.microsoftCallLimits,
+    });
     const identity = new MicrosoftIdentity(config, options.fetch);
     const connections = new ConnectionStore(db, vault);
     const cache = new AccessTokenCache(options.tokenCacheMs ?? 2_000);
@@ -97,6 +122,7 @@ export async function startBroker(config: BrokerConfig, options: BrokerOptions =
       identity,
       cache,
       metrics,
+      limits: microsoftCalls,
       logger,
       leaseMs: options.refreshLeaseMs ?? 30_000,
       lockWaitMs: options.lockWaitMs ?? 45_000,
@@ -118,27 +144,28 @@ export async function startBroker(config: BrokerConfig, options: BrokerOptions =
       vault,
       metrics,
       limiter: new FailureLimiter(options.rateLimit ?? { burst: 10, refillPerSecond: 0.2 }),
-      apiKeys: new ApiKeyVerifier(db, options.apiKeyCacheMs ?? 5_000),
+      apiKeys: new ApiKeyVerifier(db, options.apiKeyCacheMs ?? 60_000),
+      microsoftCalls,
       connections,
-      authorization: new AuthorizationFlow(flowDeps),
+      authorization: new AuthorizationFlow({ ...flowDeps, limits: microsoftCalls }),
       device,
       minter,
       publicOrigin,
       webDir: options.webDir ?? DEFAULT_WEB_DIR,
     };
-    const app = await buildApp(ctx, { logger, trustProxy: options.trustProxy ?? false });
+    const app = await buildApp(ctx, {
+      logger,
+      limits: { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits },
+    });
     const keepAlive = new KeepAlive({
       db,
       minter,
       logger,
       idleMs: options.keepAliveIdleMs ?? KEEP_ALIVE_IDLE_MS,
     });
-    const runKeepAlive = async () => {
-      const result = await keepAlive.runOnce();
-      await purgeExpired(db);
-      return result;
-    };
+    const runKeepAlive = () => keepAlive.runOnce();
     const keepAliveTimer = new Periodic("keep-alive", runKeepAlive, logger);
+    const purgeTimer = new Periodic("purge", () => purgeExpired(db), logger);
     const pollTimer = new Periodic("device-code polling", () => device.pollDue(), logger);
 
     const port = options.port ?? Number(new URL(config.publicUrl).port || 7878);
@@ -148,6 +175,7 @@ export async function startBroker(config: BrokerConfig, options: BrokerOptions =
     const boundPort = typeof address === "object" && address !== null ? address.port : port;
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
     keepAliveTimer.start(options.keepAliveIntervalMs ?? 3600_000);
+    purgeTimer.start(options.purgeIntervalMs ?? 60_000);
     pollTimer.start(options.devicePollIntervalMs ?? 1_000);
     logger.info({ url, database: db.dialect, publicUrl: config.publicUrl }, "Ferry broker listening");
 
@@ -158,10 +186,11 @@ export async function startBroker(config: BrokerConfig, options: BrokerOptions =
       db,
       generatedMasterKeyFile: generated ? keyFile : undefined,
       runKeepAlive,
+      purgeExpired: () => purgeExpired(db),
       pollDeviceFlows: () => device.pollDue(),
       close: () => {
         closing ??= (async () => {
-          await Promise.all([keepAliveTimer.stop(), pollTimer.stop()]);
+          await Promise.all([keepAliveTimer.stop(), pollTimer.stop(), purgeTimer.stop()]);
           await app.close();
           await db.close();
         })();

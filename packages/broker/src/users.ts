@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { recordAudit } from "./audit.ts";
+import { bumpCredentialEpoch } from "./credentialEpoch.ts";
 import { type FerryDb, isUniqueViolation } from "./db.ts";
 import type { UserRow } from "./schema.ts";
 
@@ -8,6 +9,8 @@ export interface User {
   name: string;
   isAdmin: boolean;
   createdAt: number;
+  /** When `ferry users disable` disabled the user; null while enabled. */
+  disabledAt: number | null;
 }
 
 export class UserExistsError extends Error {
@@ -36,6 +39,7 @@ export async function createUser(db: FerryDb, input: { name: string; isAdmin?: b
     name: input.name,
     is_admin: input.isAdmin ? 1 : 0,
     created_at: Date.now(),
+    disabled_at: null,
   };
   try {
     await db.kysely.insertInto("users").values(row).execute();
@@ -72,6 +76,62 @@ export async function listUsers(db: FerryDb): Promise<User[]> {
   return rows.map(toUser);
 }
 
+/**
+ * Disables a user at once, on every broker instance (each request reads the user and key rows): every API key is
+ * revoked, every web session and unused login link ends, and sign-ins in progress are dropped, so nothing the
+ * user holds keeps working. The OneDrive connection stays stored (an admin may enable the user again); while the
+ * user is disabled nothing can mint from it. False if the user was already disabled.
+ */
+export async function disableUser(db: FerryDb, userId: string): Promise<boolean> {
+  const now = Date.now();
+  const changed = await db.kysely.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable("users")
+      .set({ disabled_at: now })
+      .where("id", "=", userId)
+      .where("disabled_at", "is", null)
+      .executeTakeFirst();
+    if (result.numUpdatedRows !== 1n) return false;
+    await trx
+      .updateTable("api_keys")
+      .set({ revoked_at: now })
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .execute();
+    await bumpCredentialEpoch(trx);
+    await trx.deleteFrom("sessions").where("user_id", "=", userId).execute();
+    await trx.deleteFrom("login_links").where("user_id", "=", userId).execute();
+    // Finished device sign-ins keep their outcome; everything still pending (and any held, unconfirmed tokens) goes.
+    await trx
+      .deleteFrom("oauth_states")
+      .where("user_id", "=", userId)
+      .where((eb) => eb.or([eb("used_at", "is", null), eb("pending_enc", "is not", null)]))
+      .execute();
+    return true;
+  });
+  if (changed) await recordAudit(db, { userId, action: "user.disabled" });
+  return changed;
+}
+
+/** Lets a disabled user sign in again (with a new login link or API key: the old ones stay revoked). */
+export async function enableUser(db: FerryDb, userId: string): Promise<boolean> {
+  const result = await db.kysely
+    .updateTable("users")
+    .set({ disabled_at: null })
+    .where("id", "=", userId)
+    .where("disabled_at", "is not", null)
+    .executeTakeFirst();
+  const changed = result.numUpdatedRows === 1n;
+  if (changed) await recordAudit(db, { userId, action: "user.enabled" });
+  return changed;
+}
+
 function toUser(row: UserRow): User {
-  return { id: row.id, name: row.name, isAdmin: row.is_admin === 1, createdAt: row.created_at };
+  return {
+    id: row.id,
+    name: row.name,
+    isAdmin: row.is_admin === 1,
+    createdAt: row.created_at,
+    disabledAt: row.disabled_at,
+  };
 }

@@ -2,12 +2,20 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createLoginLink, createUser, MasterKey, SESSION_COOKIE, startBroker } from "../src/index.ts";
+import {
+  createApiKey,
+  createLoginLink,
+  createUser,
+  MasterKey,
+  SESSION_COOKIE,
+  startBroker,
+} from "../src/index.ts";
 import { DIALECTS } from "./helpers.ts";
 import {
   brokerConfig,
   connectOneDrive,
   createTestUser,
+  finishConnectFlow,
   mint,
   PUBLIC_URL,
   redeemLoginLinkForm,
@@ -186,22 +194,69 @@ for (const dialect of DIALECTS) {
       expect(limited.statusCode).toBe(429);
       expect(limited.json().error.code).toBe("rate_limited");
       expect(Number(limited.headers["retry-after"])).toBeGreaterThanOrEqual(1);
-      // While limited, even a right key from that address is not checked: guesses get no answer at all.
+      // A right key from that address is checked and served all the same: only failures are limited, so a flood
+      // of bad keys cannot lock out the jobs that share the address.
       expect((await b.inject({ method: "GET", url: "/api/v1/me", headers: ada.bearer })).statusCode).toBe(
-        429,
+        200,
       );
       expect((await b.inject({ method: "GET", url: `/login/${"a".repeat(43)}` })).statusCode).toBe(429);
       // Another address is not affected.
       const elsewhere = await b.inject({
         method: "GET",
         url: "/api/v1/me",
-        headers: ada.bearer,
+        headers: { authorization: "Bearer fry_guess" },
         remoteAddress: "127.0.0.9",
       });
-      expect(elsewhere.statusCode).toBe(200);
+      expect(elsewhere.statusCode).toBe(401);
       const metrics = (await b.inject({ method: "GET", url: "/metrics" })).body;
       expect(metrics).toMatch(/ferry_broker_rate_limited_total [1-9]/);
-      expect(metrics).toMatch(/ferry_broker_auth_failures_total\{kind="api_key"\} 5/);
+      expect(metrics).toMatch(/ferry_broker_auth_failures_total\{kind="api_key"\} 7/);
+    });
+
+    it("a flood of bad keys from one address, while a valid key from the same address gets 200 every time", async () => {
+      const ada = await createTestUser(b, "ada");
+      const statuses = { bad: new Map<number, number>(), good: new Map<number, number>() };
+      const count = (map: Map<number, number>, status: number) => map.set(status, (map.get(status) ?? 0) + 1);
+      for (let round = 0; round < 60; round++) {
+        const [bad, good] = await Promise.all([
+          b.inject({
+            method: "POST",
+            url: "/api/v1/integrations/onedrive/token",
+            headers: { authorization: `Bearer fry_${"0".repeat(16)}_${"x".repeat(42)}${round % 10}` },
+          }),
+          b.inject({ method: "GET", url: "/api/v1/me", headers: ada.bearer }),
+        ]);
+        count(statuses.bad, bad.statusCode);
+        count(statuses.good, good.statusCode);
+      }
+      expect(Object.fromEntries(statuses.good)).toEqual({ 200: 60 });
+      expect(statuses.bad.get(429)).toBeGreaterThanOrEqual(50);
+      expect([...statuses.bad.keys()].sort()).toEqual([401, 429]);
+    });
+
+    it("guesses at one key id are limited from every address, and the key's owner is still served", async () => {
+      const ada = await createTestUser(b, "ada");
+      const wrongSecret = `fry_${ada.keyId}_${"y".repeat(43)}`;
+      const answers: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const res = await b.inject({
+          method: "GET",
+          url: "/api/v1/me",
+          headers: { authorization: `Bearer ${wrongSecret}` },
+          // A different address each time: the per-address count never fills; the per-key-id one does.
+          remoteAddress: `10.0.0.${i + 1}`,
+        });
+        answers.push(res.statusCode);
+      }
+      expect(answers.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(answers.slice(5)).toEqual([429, 429, 429]);
+      const owner = await b.inject({
+        method: "GET",
+        url: "/api/v1/me",
+        headers: ada.bearer,
+        remoteAddress: "10.0.0.1",
+      });
+      expect(owner.statusCode).toBe(200);
     });
 
     it("a login link posted from another site does not sign the browser in (login CSRF)", async () => {
@@ -228,10 +283,9 @@ for (const dialect of DIALECTS) {
       expect((await b.inject({ method: "GET", url: `/login/${"c".repeat(43)}` })).statusCode).toBe(429);
     });
 
-    it("OAuth state guesses count too: once limited, the callback answers 429 before looking at the state", async () => {
+    it("OAuth state guesses count too: once limited, unknown states get 429 while a real sign-in still finishes", async () => {
       const ada = await createTestUser(b, "ada");
-      // A real sign-in answer, to show that a limited address is not even told whether its state is right.
-      const { callback } = await startConnectFlow(b, ada.bearer);
+      const flow = await startConnectFlow(b, ada.bearer);
       for (let i = 0; i < 5; i++) {
         const guess = await b.inject({
           method: "GET",
@@ -239,12 +293,18 @@ for (const dialect of DIALECTS) {
         });
         expect(guess.statusCode).toBe(400);
       }
-      const limited = await b.inject({ method: "GET", url: callback });
+      const limited = await b.inject({
+        method: "GET",
+        url: `/integrations/onedrive/callback?code=x&state=${"t".repeat(43)}`,
+      });
       expect(limited.statusCode).toBe(429);
       expect(Number(limited.headers["retry-after"])).toBeGreaterThanOrEqual(1);
       expect(await b.database.db.kysely.selectFrom("connections").selectAll().execute()).toEqual([]);
+      // The real answer, in the browser that started it, is checked and goes on as usual.
+      expect((await finishConnectFlow(b, flow)).statusCode).toBe(200);
+      expect(await b.database.db.kysely.selectFrom("connections").selectAll().execute()).toHaveLength(1);
       expect((await b.inject({ method: "GET", url: "/metrics" })).body).toMatch(
-        /ferry_broker_auth_failures_total\{kind="oauth_state"\} 5/,
+        /ferry_broker_auth_failures_total\{kind="oauth_state"\} 6/,
       );
     });
   });
@@ -365,18 +425,58 @@ for (const dialect of DIALECTS) {
 describe("cookies over https", () => {
   const b = useBroker("sqlite", emulator);
 
-  it("are Secure when FERRY_PUBLIC_URL is https", async () => {
+  it("are Secure when FERRY_PUBLIC_URL is https, and named __Host- (Path=/, no Domain)", async () => {
     const home = await mkdtemp(join(tmpdir(), "ferry-https-"));
-    const config = { ...brokerConfig(b.emu, b.database, home, MasterKey.generate()), secureCookies: true };
+    const config = {
+      ...brokerConfig(b.emu, b.database, home, MasterKey.generate()),
+      publicUrl: "https://ferry.example",
+      redirectUri: "https://ferry.example/integrations/onedrive/callback",
+      secureCookies: true,
+    };
     const broker = await startBroker(
       { ...config, masterKeys: [b.masterKey] },
       { port: 0, logger: { level: "silent" } },
     );
     try {
       const user = await createUser(b.database.db, { name: "secure" });
+      const key = await createApiKey(b.database.db, { userId: user.id, name: "test" });
       const link = await createLoginLink(b.database.db, { userId: user.id });
-      const login = await redeemLoginLinkForm(broker.app, link.token);
-      expect(login.cookies.find((c) => c.name === SESSION_COOKIE)?.secure).toBe(true);
+      const login = await redeemLoginLinkForm(broker.app, link.token, {
+        "sec-fetch-site": "same-origin",
+        origin: "https://ferry.example",
+      });
+      expect(login.statusCode).toBe(303);
+      const session = login.cookies.find((c) => c.name === "__Host-ferry_session");
+      expect(session).toMatchObject({ secure: true, httpOnly: true, path: "/", sameSite: "Lax" });
+      expect(session?.domain).toBeUndefined();
+      expect(login.cookies.find((c) => c.name === SESSION_COOKIE)).toBeUndefined();
+      // The prefixed cookie is the session; the bare name is not read on https.
+      const me = (cookie: string) =>
+        broker.app.inject({ method: "GET", url: "/api/v1/me", headers: { cookie } });
+      expect((await me(`__Host-ferry_session=${session?.value}`)).statusCode).toBe(200);
+      expect((await me(`${SESSION_COOKIE}=${session?.value}`)).statusCode).toBe(401);
+
+      // The flow-binding cookie of a connect is __Host- too.
+      const started = await broker.app.inject({
+        method: "POST",
+        url: "/api/v1/integrations/onedrive/connect",
+        headers: { authorization: `Bearer ${key.token}` },
+      });
+      const token = started.json<{ authorizationUrl: string }>().authorizationUrl.split("/").at(-1)!;
+      const bound = await broker.app.inject({
+        method: "POST",
+        url: "/integrations/onedrive/start",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "sec-fetch-site": "same-origin",
+          origin: "https://ferry.example",
+        },
+        payload: new URLSearchParams({ token }).toString(),
+      });
+      expect(bound.statusCode).toBe(303);
+      const binding = bound.cookies.find((c) => c.name === "__Host-ferry_connect");
+      expect(binding).toMatchObject({ secure: true, httpOnly: true, path: "/", sameSite: "Lax" });
+      expect(binding?.domain).toBeUndefined();
     } finally {
       await broker.close();
       await rm(home, { recursive: true, force: true });

@@ -31,6 +31,8 @@ describe("loadConfig", () => {
       authority: "https://login.microsoftonline.com",
     });
     expect(config.graphUrl).toBe("https://graph.microsoft.com/v1.0");
+    expect(config.trustProxy).toBeUndefined();
+    expect(config.metricsToken).toBeUndefined();
   });
 
   it("reads every variable", () => {
@@ -46,6 +48,8 @@ describe("loadConfig", () => {
       FERRY_MS_TENANT: "contoso.onmicrosoft.com",
       FERRY_MS_AUTHORITY: "http://127.0.0.1:8080/",
       FERRY_GRAPH_URL: "http://127.0.0.1:8080/v1.0/",
+      FERRY_TRUST_PROXY: "10.0.0.5,10.0.0.6",
+      FERRY_METRICS_TOKEN: "scrape-t0ken",
     });
     expect(config.home).toBe("/srv/ferry");
     expect(config.database).toEqual({ kind: "postgres", url: "postgres://ferry:pw@db.internal:5433/ferry" });
@@ -58,11 +62,18 @@ describe("loadConfig", () => {
     expect(config.microsoft.tenant).toBe("contoso.onmicrosoft.com");
     expect(config.microsoft.authority).toBe("http://127.0.0.1:8080");
     expect(config.graphUrl).toBe("http://127.0.0.1:8080/v1.0");
+    expect(config.trustProxy).toEqual({ addresses: ["10.0.0.5", "10.0.0.6"] });
+    expect(config.metricsToken?.reveal()).toBe("scrape-t0ken");
   });
 
-  it("keeps the client secret and master keys out of inspect and JSON", () => {
+  it("keeps the client secret, the metrics token and master keys out of inspect and JSON", () => {
     const key = randomBytes(32).toString("base64");
-    const config = loadConfig({ HOME, FERRY_MS_CLIENT_SECRET: "s3cr3t-value", FERRY_MASTER_KEY: key });
+    const config = loadConfig({
+      HOME,
+      FERRY_MS_CLIENT_SECRET: "s3cr3t-value",
+      FERRY_MASTER_KEY: key,
+      FERRY_METRICS_TOKEN: "s3cr3t-value",
+    });
     for (const rendered of [
       inspect(config, { depth: 10 }),
       JSON.stringify(config),

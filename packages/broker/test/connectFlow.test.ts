@@ -2,13 +2,16 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { DIALECTS } from "./helpers.ts";
 import {
-  authorize,
   type BrokerUnderTest,
+  bindFlow,
   connectOneDrive,
   createTestUser,
+  finishConnectFlow,
   graphMe,
   mint,
+  PUBLIC_URL,
   signIn,
+  startConnectFlow,
   useBroker,
   useEmulator,
 } from "./support/brokerHarness.ts";
@@ -19,16 +22,18 @@ async function connectionRows(b: BrokerUnderTest) {
   return b.database.db.kysely.selectFrom("connections").selectAll().execute();
 }
 
-/** Starts a flow with an API key (as the CLI does) and returns the callback path the emulator redirects to. */
-async function startAndAuthorize(
-  b: BrokerUnderTest,
-  headers: Record<string, string>,
-  account: string | false,
-) {
-  await b.emu.admin.settings({ autoConsent: account });
-  const started = await b.inject({ method: "POST", url: "/api/v1/integrations/onedrive/connect", headers });
-  expect(started.statusCode).toBe(200);
-  return authorize(started.json<{ authorizationUrl: string }>().authorizationUrl);
+/** A page load of `url` in the browser that started the flow (its binding cookie, and session if any). */
+function inBrowser(b: BrokerUnderTest, url: string, cookie: string) {
+  return b.inject({
+    method: "GET",
+    url,
+    headers: {
+      cookie,
+      "sec-fetch-dest": "document",
+      "sec-fetch-mode": "navigate",
+      "sec-fetch-site": "cross-site",
+    },
+  });
 }
 
 for (const dialect of DIALECTS) {
@@ -75,44 +80,46 @@ for (const dialect of DIALECTS) {
       });
     });
 
-    it("asks Microsoft for the right things: PKCE S256, a fresh state, the three scopes, the configured redirect", async () => {
+    it("asks Microsoft for the right things: PKCE S256, a fresh state, the three scopes, the configured redirect, the account picker", async () => {
       const ada = await createTestUser(b, "ada");
-      const one = await b.inject({
-        method: "POST",
-        url: "/api/v1/integrations/onedrive/connect",
-        headers: ada.bearer,
-      });
-      const two = await b.inject({
-        method: "POST",
-        url: "/api/v1/integrations/onedrive/connect",
-        headers: ada.bearer,
-      });
-      const url = new URL(one.json().authorizationUrl);
+      const connect = () =>
+        b.inject({ method: "POST", url: "/api/v1/integrations/onedrive/connect", headers: ada.bearer });
+      const one = await connect();
+      const two = await connect();
+      // The connect route answers the broker's own start link; Microsoft's URL exists only once a browser is bound.
+      expect(one.json().authorizationUrl).toMatch(
+        new RegExp(`^${PUBLIC_URL}/integrations/onedrive/start/[A-Za-z0-9_-]{43}$`),
+      );
+      const first = await bindFlow(b, one.json().authorizationUrl);
+      const second = await bindFlow(b, two.json().authorizationUrl);
+      const url = new URL(first.authorizationUrl);
       expect(url.origin + url.pathname).toBe(`${b.emu.authority}/common/oauth2/v2.0/authorize`);
       expect(Object.fromEntries(url.searchParams)).toMatchObject({
         response_type: "code",
         code_challenge_method: "S256",
         scope: "Files.ReadWrite offline_access User.Read",
         redirect_uri: "http://127.0.0.1:7878/integrations/onedrive/callback",
+        prompt: "select_account",
       });
       expect(url.searchParams.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(url.searchParams.get("state")).not.toBe(
-        new URL(two.json().authorizationUrl).searchParams.get("state"),
+        new URL(second.authorizationUrl).searchParams.get("state"),
       );
       const expiresAt = Date.parse(one.json().expiresAt);
       expect(expiresAt - Date.now()).toBeGreaterThan(9 * 60_000);
       expect(expiresAt - Date.now()).toBeLessThanOrEqual(10 * 60_000);
-      // The state is stored only as its hash, the verifier only encrypted.
+      // The state and the start token are stored only as hashes, the verifier only encrypted.
       const states = await b.database.db.kysely.selectFrom("oauth_states").selectAll().execute();
       expect(JSON.stringify(states)).not.toContain(url.searchParams.get("state"));
+      expect(JSON.stringify(states)).not.toContain(one.json().authorizationUrl.split("/").at(-1));
       expect(states.every((s) => s.code_verifier_enc?.startsWith("v1."))).toBe(true);
     });
 
     it("declined consent ends on a clear page and stores nothing", async () => {
       const ada = await createTestUser(b, "ada");
-      const callback = await startAndAuthorize(b, ada.bearer, "decline");
-      expect(callback).toContain("error=access_denied");
-      const page = await b.inject({ method: "GET", url: callback });
+      const flow = await startConnectFlow(b, ada.bearer, "decline");
+      expect(flow.callback).toContain("error=access_denied");
+      const page = await inBrowser(b, flow.callback, flow.cookie);
       expect(page.statusCode).toBe(400);
       expect(page.body).toContain("You declined");
       expect(await connectionRows(b)).toEqual([]);
@@ -122,12 +129,12 @@ for (const dialect of DIALECTS) {
     it("a flow started from the page returns to the page, with the outcome in the query", async () => {
       const ada = await createTestUser(b, "ada");
       const session = await signIn(b, ada.user);
-      const declined = await startAndAuthorize(b, session.headers, "decline");
-      const back = await b.inject({ method: "GET", url: declined, headers: { cookie: session.cookie } });
+      const declined = await startConnectFlow(b, session.headers, "decline");
+      const back = await inBrowser(b, declined.callback, declined.cookie);
       expect(back.statusCode).toBe(303);
       expect(back.headers.location).toBe("/?error=access_denied");
-      const accepted = await startAndAuthorize(b, session.headers, "personal");
-      const done = await b.inject({ method: "GET", url: accepted, headers: { cookie: session.cookie } });
+      const accepted = await startConnectFlow(b, session.headers, "personal");
+      const done = await finishConnectFlow(b, accepted);
       expect(done.statusCode).toBe(303);
       expect(done.headers.location).toBe("/?connected=onedrive");
       expect(await connectionRows(b)).toHaveLength(1);
@@ -145,20 +152,20 @@ for (const dialect of DIALECTS) {
       expect(unknown.statusCode).toBe(400);
       expect(unknown.body).toContain("does not belong to any sign-in");
 
-      const expiring = await startAndAuthorize(b, ada.bearer, "personal");
+      const expiring = await startConnectFlow(b, ada.bearer, "personal");
       await b.database.db.kysely
         .updateTable("oauth_states")
         .set({ expires_at: Date.now() - 1 })
         .execute();
-      const expired = await b.inject({ method: "GET", url: expiring });
+      const expired = await inBrowser(b, expiring.callback, expiring.cookie);
       expect(expired.statusCode).toBe(400);
       expect(expired.body).toContain("expired");
       expect(await connectionRows(b)).toEqual([]);
 
-      const callback = await startAndAuthorize(b, ada.bearer, "personal");
-      expect((await b.inject({ method: "GET", url: callback })).statusCode).toBe(200);
+      const flow = await startConnectFlow(b, ada.bearer, "personal");
+      expect((await finishConnectFlow(b, flow)).statusCode).toBe(200);
       const before = await connectionRows(b);
-      const replayed = await b.inject({ method: "GET", url: callback });
+      const replayed = await inBrowser(b, flow.callback, flow.cookie);
       expect(replayed.statusCode).toBe(400);
       expect(replayed.body).toContain("already completed");
       expect(await connectionRows(b)).toEqual(before);
@@ -166,7 +173,7 @@ for (const dialect of DIALECTS) {
 
     it("a PKCE verifier mismatch is refused by Microsoft, shown clearly, and stores nothing", async () => {
       const ada = await createTestUser(b, "ada");
-      const callback = await startAndAuthorize(b, ada.bearer, "personal");
+      const flow = await startConnectFlow(b, ada.bearer, "personal");
       // Swap in another verifier, sealed properly for the row, as if the flow had been tampered with.
       const [row] = await b.database.db.kysely.selectFrom("oauth_states").selectAll().execute();
       const { Vault } = await import("../src/index.ts");
@@ -176,7 +183,7 @@ for (const dialect of DIALECTS) {
         column: "code_verifier_enc",
       });
       await b.database.db.kysely.updateTable("oauth_states").set({ code_verifier_enc: forged }).execute();
-      const page = await b.inject({ method: "GET", url: callback });
+      const page = await inBrowser(b, flow.callback, flow.cookie);
       expect(page.statusCode).toBe(400);
       expect(page.body).toContain("Microsoft refused to finish the sign-in");
       expect(page.body).toContain("invalid_grant");
@@ -185,9 +192,9 @@ for (const dialect of DIALECTS) {
 
     it("a token-endpoint error (the code expired at Microsoft) ends on a clear page and stores nothing", async () => {
       const ada = await createTestUser(b, "ada");
-      const callback = await startAndAuthorize(b, ada.bearer, "personal");
+      const flow = await startConnectFlow(b, ada.bearer, "personal");
       await b.emu.admin.advanceClock(11 * 60);
-      const page = await b.inject({ method: "GET", url: callback });
+      const page = await inBrowser(b, flow.callback, flow.cookie);
       expect(page.statusCode).toBe(400);
       expect(page.body).toMatch(/AADSTS\d+/);
       expect(await connectionRows(b)).toEqual([]);

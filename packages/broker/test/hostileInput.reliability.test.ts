@@ -10,9 +10,12 @@ import { createLoginLink, type Dialect, SESSION_COOKIE } from "../src/index.ts";
 import { hashToken } from "../src/tokens.ts";
 import { DIALECTS } from "./helpers.ts";
 import {
+  answerConfirmation,
   authorize,
   type BrokerUnderTest,
+  bindFlow,
   createTestUser,
+  finishConnectFlow,
   PUBLIC_URL,
   signIn,
   startConnectFlow,
@@ -79,7 +82,19 @@ async function snapshot(b: BrokerUnderTest): Promise<Map<string, Set<string>>> {
       "oauth_states",
       await db
         .selectFrom("oauth_states")
-        .select(["id", "user_id", "state_hash", "flow", "redirect_to", "created_at", "expires_at"])
+        .select([
+          "id",
+          "user_id",
+          "state_hash",
+          "flow",
+          "redirect_to",
+          "created_at",
+          "expires_at",
+          "start_token_hash",
+          "bound_at",
+          "binding_hash",
+          "pending_expires_at",
+        ])
         .execute(),
     ],
     ["connections", await db.selectFrom("connections").selectAll().execute()],
@@ -158,6 +173,8 @@ const CALLBACK = "/integrations/onedrive/callback";
 /** Every route that changes something, by method and URL pattern (as Fastify prints them). */
 const STATE_CHANGING_ROUTES = [
   "POST /login",
+  "POST /integrations/onedrive/start",
+  "POST /integrations/onedrive/confirm",
   "POST /api/v1/logout",
   "DELETE /api/v1/integrations/onedrive",
   "POST /api/v1/integrations/onedrive/connect",
@@ -455,22 +472,28 @@ for (const dialect of DIALECTS) {
       const ada = await createTestUser(b, "ada");
       const bob = await createTestUser(b, "bob");
       const bobSession = await signIn(b, bob.user);
-      const page = (what: string, url: string, expected: Expected, cookie?: string) =>
+      const asPage = {
+        "sec-fetch-dest": "document",
+        "sec-fetch-mode": "navigate",
+        "sec-fetch-site": "cross-site",
+      };
+      const page = (what: string, url: string, expected: Expected, cookie?: string, dest = asPage) =>
         refused(
           b,
           dialect,
           what,
-          { method: "GET", url, ...(cookie ? { headers: { cookie } } : {}) },
+          { method: "GET", url, headers: { ...dest, ...(cookie ? { cookie } : {}) } },
           expected,
         );
 
-      // Flows started with API keys (as `ferry … connect` does) end on a page, so every refusal is a 4xx page.
+      // Flows started with API keys (as `ferry … connect` does) end on a page, so every refusal is a 4xx page. Each
+      // is bound to its own browser (its own binding cookie), as if opened on different machines.
       const a = await startConnectFlow(b, ada.bearer);
       const noCode = await startConnectFlow(b, ada.bearer);
       const garbage = await startConnectFlow(b, ada.bearer);
       const expiring = await startConnectFlow(b, ada.bearer);
       const swapOne = await startConnectFlow(b, ada.bearer);
-      const swapTwo = await startConnectFlow(b, ada.bearer);
+      const swapTwo = await startConnectFlow(b, bob.bearer);
       const bobs = await startConnectFlow(b, bob.bearer, "personal2");
       await b.database.db.kysely
         .updateTable("oauth_states")
@@ -491,23 +514,65 @@ for (const dialect of DIALECTS) {
             says: "does not belong to any sign-in",
           },
         );
-        await page("a state without a code", `${CALLBACK}?state=${noCode.state}`, {
-          status: 400,
-          says: "carries no authorization code",
+        // Connection injection: ada's real answer reaches a browser that did not start her flow. Nothing is used up.
+        await page("ada's real answer in a browser with no cookie at all", a.callback, {
+          status: 403,
+          says: "did not start this OneDrive connection",
         });
-        await page("the same state again, now with its code (replayed after a refusal)", noCode.callback, {
-          status: 400,
-          says: "already completed or cancelled",
-        });
+        await page(
+          "ada's real answer in a browser bound to another of her flows",
+          a.callback,
+          { status: 403, says: "did not start this OneDrive connection" },
+          noCode.cookie,
+        );
+        await page(
+          "ada's real answer in a browser bound to bob's flow",
+          a.callback,
+          { status: 403, says: "did not start this OneDrive connection" },
+          bobs.cookie,
+        );
+        for (const [what, dest] of [
+          [
+            "an <img>",
+            { "sec-fetch-dest": "image", "sec-fetch-mode": "no-cors", "sec-fetch-site": "cross-site" },
+          ],
+          [
+            "an <iframe>",
+            { "sec-fetch-dest": "iframe", "sec-fetch-mode": "navigate", "sec-fetch-site": "cross-site" },
+          ],
+          [
+            "fetch()",
+            { "sec-fetch-dest": "empty", "sec-fetch-mode": "cors", "sec-fetch-site": "cross-site" },
+          ],
+        ] as const) {
+          // Even carrying the right cookie (a same-site page could), a sub-resource never finishes a sign-in.
+          await page(
+            `ada's real answer loaded as ${what}`,
+            a.callback,
+            { status: 403, says: "inside another page" },
+            a.cookie,
+            dest,
+          );
+        }
+        await page(
+          "a state without a code",
+          `${CALLBACK}?state=${noCode.state}`,
+          { status: 400, says: "carries no authorization code" },
+          noCode.cookie,
+        );
+        await page(
+          "the same state again, now with its code (replayed after a refusal)",
+          noCode.callback,
+          { status: 400, says: "already completed or cancelled" },
+          noCode.cookie,
+        );
         await page(
           "a real state with a made-up code",
           `${CALLBACK}?state=${garbage.state}&code=${"c".repeat(40)}`,
-          {
-            status: 400,
-            says: "Microsoft refused to finish the sign-in",
-          },
+          { status: 400, says: "Microsoft refused to finish the sign-in" },
+          garbage.cookie,
         );
-        await page("an expired state", expiring.callback, { status: 400, says: "expired" });
+        await page("an expired state", expiring.callback, { status: 400, says: "expired" }, expiring.cookie);
         await page(
           "ada's sign-in answer in bob's browser (a state that belongs to another user)",
           a.callback,
@@ -518,32 +583,305 @@ for (const dialect of DIALECTS) {
         // the other flow's PKCE challenge, so Microsoft refuses the verifier (AADSTS501481).
         await page(
           "ada's code with another of ada's states (PKCE verifier mismatch)",
-          `${CALLBACK}?state=${swapOne.state}&code=${swapTwo.code}`,
+          `${CALLBACK}?state=${swapOne.state}&code=${a.code}`,
           { status: 400, says: "AADSTS501481" },
+          swapOne.cookie,
         );
         await page(
-          "bob's code (his Microsoft account) with ada's state",
+          "bob's code (his Microsoft account) with one of bob's states",
           `${CALLBACK}?state=${swapTwo.state}&code=${bobs.code}`,
           { status: 400, says: "AADSTS501481" },
+          swapTwo.cookie,
         );
         expect(await b.database.db.kysely.selectFrom("connections").selectAll().execute()).toEqual([]);
       });
 
-      // Ada's first flow was never consumed by the refusals: it completes, once.
-      const done = await b.inject({ method: "GET", url: a.callback });
+      // Ada's first flow was never consumed by the refusals: it completes, once, in its own browser.
+      const done = await finishConnectFlow(b, a);
       expect(done.statusCode).toBe(200);
       await storesNothing(b, dialect, async () => {
-        await page("a completed sign-in replayed", a.callback, { status: 400, says: "already completed" });
+        await page(
+          "a completed sign-in replayed",
+          a.callback,
+          { status: 400, says: "already completed" },
+          a.cookie,
+        );
         await page(
           "a completed sign-in replayed in another user's browser",
           a.callback,
           { status: 403, says: "another Ferry user" },
           bobSession.cookie,
         );
-        await page("a completed state with a fresh code", `${CALLBACK}?state=${a.state}&code=${bobs.code}`, {
-          status: 400,
-          says: "already completed",
-        });
+        await page(
+          "a completed state with a fresh code",
+          `${CALLBACK}?state=${a.state}&code=${bobs.code}`,
+          { status: 400, says: "already completed" },
+          a.cookie,
+        );
+      });
+    });
+
+    it("the start link and the confirmation: as an image or frame, cross-site, in another browser, unknown, replayed, forged, each a 4xx that binds and stores nothing", async () => {
+      const ada = await createTestUser(b, "ada");
+      const bob = await createTestUser(b, "bob");
+      const bobSession = await signIn(b, bob.user);
+      const asPage = {
+        "sec-fetch-dest": "document",
+        "sec-fetch-mode": "navigate",
+        "sec-fetch-site": "cross-site",
+      };
+      const connect = async () =>
+        (
+          await b.inject({
+            method: "POST",
+            url: "/api/v1/integrations/onedrive/connect",
+            headers: ada.bearer,
+          })
+        ).json<{
+          authorizationUrl: string;
+        }>().authorizationUrl;
+      const link = new URL(await connect()).pathname;
+      const token = link.split("/").at(-1)!;
+      const continueWith = (
+        headers: Record<string, string>,
+        body = new URLSearchParams({ token }).toString(),
+      ) => ({
+        method: "POST" as const,
+        url: "/integrations/onedrive/start",
+        headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+        payload: body,
+      });
+      // A flow of ada's that waits at its confirmation, in ada's browser.
+      const waiting = await startConnectFlow(b, ada.bearer);
+      const callback = await b.inject({
+        method: "GET",
+        url: waiting.callback,
+        headers: { ...asPage, cookie: waiting.cookie },
+      });
+      expect(callback.statusCode).toBe(303);
+      const confirmUrl = String(callback.headers.location);
+      const confirmPage = await b.inject({
+        method: "GET",
+        url: confirmUrl,
+        headers: { ...asPage, cookie: waiting.cookie },
+      });
+      expect(confirmPage.statusCode).toBe(200);
+      const flowId = /name="flow" value="([^"]+)"/.exec(confirmPage.body)![1]!;
+      const csrf = /name="csrf" value="([^"]+)"/.exec(confirmPage.body)![1]!;
+      const confirmWith = (headers: Record<string, string>, fields: Record<string, string>) => ({
+        method: "POST" as const,
+        url: "/integrations/onedrive/confirm",
+        headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+        payload: new URLSearchParams(fields).toString(),
+      });
+      const sameOrigin = { origin: PUBLIC_URL, "sec-fetch-site": "same-origin" };
+
+      await storesNothing(b, dialect, async () => {
+        for (const [what, dest] of [
+          ["an <img>", { "sec-fetch-dest": "image", "sec-fetch-mode": "no-cors" }],
+          ["an <iframe>", { "sec-fetch-dest": "iframe", "sec-fetch-mode": "navigate" }],
+          ["a <script>", { "sec-fetch-dest": "script", "sec-fetch-mode": "no-cors" }],
+          ["fetch()", { "sec-fetch-dest": "empty", "sec-fetch-mode": "cors" }],
+        ] as const) {
+          await refused(
+            b,
+            dialect,
+            `the start link loaded as ${what}`,
+            { method: "GET", url: link, headers: { ...dest, "sec-fetch-site": "cross-site" } },
+            {
+              status: 403,
+              says: "only works when opened as a page",
+            },
+          );
+        }
+        await refused(
+          b,
+          dialect,
+          "the start link in a browser signed in as another Ferry user",
+          { method: "GET", url: link, headers: { ...asPage, cookie: bobSession.cookie } },
+          {
+            status: 403,
+            says: "belongs to another Ferry user",
+          },
+        );
+        await refused(
+          b,
+          dialect,
+          "an unknown start link",
+          {
+            method: "GET",
+            url: `/integrations/onedrive/start/${randomBytes(32).toString("base64url")}`,
+            headers: asPage,
+          },
+          {
+            status: 400,
+            says: "does not belong to any OneDrive connection",
+          },
+        );
+        await refused(
+          b,
+          dialect,
+          "a start link with a malformed token",
+          { method: "GET", url: "/integrations/onedrive/start/%00..%2f", headers: asPage },
+          { status: 400 },
+        );
+        for (const [what, headers] of [
+          ["a cross-site Origin", { origin: "https://evil.example" }],
+          ["Origin: null (a sandboxed frame)", { origin: "null" }],
+          ["Sec-Fetch-Site: cross-site", { "sec-fetch-site": "cross-site" }],
+          ["Sec-Fetch-Site: same-site", { "sec-fetch-site": "same-site" }],
+        ] as const) {
+          await refused(b, dialect, `Continue posted with ${what}`, continueWith(headers), {
+            status: 403,
+            code: "csrf_failed",
+          });
+        }
+        await refused(
+          b,
+          dialect,
+          "Continue from a browser signed in as another Ferry user",
+          continueWith({ ...sameOrigin, cookie: bobSession.cookie }),
+          {
+            status: 403,
+            says: "belongs to another Ferry user",
+          },
+        );
+        await refused(
+          b,
+          dialect,
+          "Continue with an unknown token",
+          continueWith(sameOrigin, new URLSearchParams({ token: "x".repeat(43) }).toString()),
+          {
+            status: 400,
+          },
+        );
+        await refused(
+          b,
+          dialect,
+          "Continue with an extra field",
+          continueWith(sameOrigin, new URLSearchParams({ token, next: "https://evil.example" }).toString()),
+          {
+            status: 400,
+          },
+        );
+
+        await refused(
+          b,
+          dialect,
+          "the confirmation page in a browser that did not start the flow",
+          { method: "GET", url: confirmUrl, headers: asPage },
+          {
+            status: 403,
+            says: "waiting for the browser that started it",
+          },
+        );
+        await refused(
+          b,
+          dialect,
+          "the confirmation page in bob's browser",
+          { method: "GET", url: confirmUrl, headers: { ...asPage, cookie: bobSession.cookie } },
+          {
+            status: 403,
+          },
+        );
+        await refused(
+          b,
+          dialect,
+          "the confirmation page as an <iframe>",
+          {
+            method: "GET",
+            url: confirmUrl,
+            headers: { "sec-fetch-dest": "iframe", "sec-fetch-mode": "navigate", cookie: waiting.cookie },
+          },
+          {
+            status: 403,
+          },
+        );
+        const fields = { flow: flowId, csrf, decision: "connect" };
+        for (const [what, headers] of [
+          ["a cross-site Origin", { cookie: waiting.cookie, origin: "https://evil.example" }],
+          ["Sec-Fetch-Site: cross-site", { cookie: waiting.cookie, "sec-fetch-site": "cross-site" }],
+        ] as const) {
+          await refused(b, dialect, `Connect posted with ${what}`, confirmWith(headers, fields), {
+            status: 403,
+            code: "csrf_failed",
+          });
+        }
+        await refused(
+          b,
+          dialect,
+          "Connect posted without the binding cookie",
+          confirmWith(sameOrigin, fields),
+          { status: 403, says: "waiting for the browser that started it" },
+        );
+        await refused(
+          b,
+          dialect,
+          "Connect posted from bob's browser",
+          confirmWith({ ...sameOrigin, cookie: bobSession.cookie }, fields),
+          { status: 403 },
+        );
+        await refused(
+          b,
+          dialect,
+          "Connect posted with a made-up CSRF token",
+          confirmWith({ ...sameOrigin, cookie: waiting.cookie }, { ...fields, csrf: "x".repeat(43) }),
+          {
+            status: 403,
+            says: "did not come from the page",
+          },
+        );
+        await refused(
+          b,
+          dialect,
+          "Connect posted with no CSRF token",
+          confirmWith({ ...sameOrigin, cookie: waiting.cookie }, { flow: flowId, decision: "connect" }),
+          { status: 400 },
+        );
+        await refused(
+          b,
+          dialect,
+          "an unknown decision",
+          confirmWith({ ...sameOrigin, cookie: waiting.cookie }, { ...fields, decision: "maybe" }),
+          { status: 400 },
+        );
+        await refused(
+          b,
+          dialect,
+          "an unknown flow",
+          confirmWith(
+            { ...sameOrigin, cookie: waiting.cookie },
+            { ...fields, flow: "00000000-0000-4000-8000-000000000000" },
+          ),
+          {
+            status: 400,
+          },
+        );
+        expect(await b.database.db.kysely.selectFrom("connections").selectAll().execute()).toEqual([]);
+      });
+      // The real answer from the real page goes through, once.
+      const connected = await answerConfirmation(b, confirmPage.body, waiting.cookie, "connect");
+      expect(connected.statusCode).toBe(200);
+      // The start link was never used by the refusals above, and works once.
+      await bindFlow(b, `${PUBLIC_URL}${link}`);
+      await storesNothing(b, dialect, async () => {
+        await refused(
+          b,
+          dialect,
+          "Connect pressed again",
+          confirmWith({ ...sameOrigin, cookie: waiting.cookie }, { flow: flowId, csrf, decision: "connect" }),
+          {
+            status: 400,
+            says: "already confirmed or cancelled",
+          },
+        );
+        await refused(
+          b,
+          dialect,
+          "a start link opened a second time",
+          { method: "GET", url: link, headers: asPage },
+          { status: 400, says: "already opened" },
+        );
       });
     });
 
@@ -591,7 +929,7 @@ for (const dialect of DIALECTS) {
       // Something to lose: root is connected, and each route would change something if it were let through.
       await b.emu.admin.settings({ autoConsent: "personal" });
       const connected = await startConnectFlow(b, root.bearer);
-      expect((await b.inject({ method: "GET", url: connected.callback })).statusCode).toBe(200);
+      expect((await finishConnectFlow(b, connected)).statusCode).toBe(200);
       const session = await signIn(b, root.user);
       const bobSession = await signIn(b, bob.user);
       const routes: { method: "POST" | "DELETE"; url: string; payload?: Record<string, unknown> }[] = [
@@ -821,7 +1159,11 @@ for (const dialect of DIALECTS) {
         },
       });
       expect(started.statusCode).toBe(200);
-      const authorizationUrl = new URL(started.json<{ authorizationUrl: string }>().authorizationUrl);
+      // The link handed out is the broker's own, at FERRY_PUBLIC_URL, whatever Host said.
+      const startUrl = started.json<{ authorizationUrl: string }>().authorizationUrl;
+      expect(new URL(startUrl).origin).toBe(PUBLIC_URL);
+      const bound = await bindFlow(b, startUrl, session.cookie);
+      const authorizationUrl = new URL(bound.authorizationUrl);
       expect(authorizationUrl.origin).toBe(new URL(b.emu.authority).origin);
       redirectsChecked++;
       if (authorizationUrl.searchParams.get("redirect_uri") !== `${PUBLIC_URL}${CALLBACK}`)
@@ -836,15 +1178,26 @@ for (const dialect of DIALECTS) {
       redirectsChecked++;
       if (elsewhere.headers.get("location") !== null) redirectsElsewhere++;
 
-      // Redirect-looking parameters on the callback change nothing: the browser goes to `/` with a fixed outcome.
+      // Redirect-looking parameters on the callback change nothing: the browser goes to the confirmation, then to
+      // `/` with a fixed outcome.
       const smuggle =
         "&redirect_uri=https%3A%2F%2Fevil.example&returnTo=%2F%2Fevil.example&next=https%3A%2F%2Fevil.example";
       const callback = await authorize(authorizationUrl.href);
-      const done = await b.inject({
+      const toConfirm = await b.inject({
         method: "GET",
         url: `${callback}${smuggle}`,
-        headers: { cookie: session.cookie },
+        headers: { cookie: bound.cookie },
       });
+      expect(toConfirm.statusCode).toBe(303);
+      expectOwnPage(toConfirm.headers.location, /^\/integrations\/onedrive\/confirm\?flow=[0-9a-f-]{36}$/);
+      const confirmPage = await b.inject({
+        method: "GET",
+        url: `${String(toConfirm.headers.location)}${smuggle}`,
+        headers: { cookie: bound.cookie },
+      });
+      expect(confirmPage.body).toContain('<form method="post" action="/integrations/onedrive/confirm">');
+      expect(confirmPage.body).not.toContain("evil.example");
+      const done = await answerConfirmation(b, confirmPage.body, bound.cookie, "connect");
       expect(done.statusCode).toBe(303);
       expectOwnPage(done.headers.location, "/?connected=onedrive");
       const declined = await startConnectFlow(b, session.headers, "decline");
@@ -852,7 +1205,7 @@ for (const dialect of DIALECTS) {
         const res = await b.inject({
           method: "GET",
           url: `${CALLBACK}?state=${declined.state}&error=${error}${smuggle}`,
-          headers: { cookie: session.cookie },
+          headers: { cookie: declined.cookie },
         });
         expect(res.statusCode).toBe(303);
         // Only the broker's own page, with one of its own outcome codes: never a URL from the request.

@@ -4,6 +4,7 @@ import {
   type BrokerUnderTest,
   connectOneDrive,
   createTestUser,
+  finishConnectFlow,
   makeStale,
   mint,
   signIn,
@@ -95,17 +96,18 @@ for (const dialect of DIALECTS) {
       const ada = await createTestUser(b, "ada");
       const bob = await createTestUser(b, "bob");
       const bobSession = await signIn(b, bob.user);
-      const { callback } = await startConnectFlow(b, ada.bearer);
+      const flow = await startConnectFlow(b, ada.bearer);
       const inBobsBrowser = await b.inject({
         method: "GET",
-        url: callback,
+        url: flow.callback,
         headers: { cookie: bobSession.cookie },
       });
       expect(inBobsBrowser.statusCode).toBe(403);
       expect(inBobsBrowser.body).toContain("another Ferry user");
       expect(await connections(b)).toEqual([]);
-      // Ada's own flow is intact: finished in a browser without a Ferry session (as after `ferry … connect`), it works.
-      expect((await b.inject({ method: "GET", url: callback })).statusCode).toBe(200);
+      // Ada's own flow is intact: finished in the browser that opened her start link (as after `ferry … connect`),
+      // it works.
+      expect((await finishConnectFlow(b, flow)).statusCode).toBe(200);
       const [row] = await connections(b);
       expect(row?.user_id).toBe(ada.user.id);
     });
@@ -117,6 +119,7 @@ for (const dialect of DIALECTS) {
       const bobSession = await signIn(b, bob.user);
       const { callback } = await startConnectFlow(b, adaSession.headers);
       const res = await b.inject({ method: "GET", url: callback, headers: { cookie: bobSession.cookie } });
+      // Bob's browser goes back to Bob's page, which says the sign-in was another user's; nothing of Ada's leaks.
       expect(res.statusCode).toBe(303);
       expect(res.headers.location).toBe("/?error=wrong_user");
       expect(await connections(b)).toEqual([]);

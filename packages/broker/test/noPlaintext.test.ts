@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { DIALECTS } from "./helpers.ts";
 import {
-  authorize,
   type BrokerUnderTest,
   connectOneDrive,
   createTestUser,
+  finishConnectFlow,
   makeStale,
   mint,
   signIn,
+  startConnectFlow,
   useBroker,
   useEmulator,
 } from "./support/brokerHarness.ts";
@@ -26,31 +27,41 @@ async function exerciseEverything(
   const carol = await createTestUser(b, "carol");
   secrets.set("ada's API key", ada.key).set("bob's API key", bob.key);
 
-  // Ada connects from the page: a login link, a session cookie, CSRF, state and code.
+  // Ada connects from the page: a login link, a session cookie, CSRF, a start link, a binding cookie, state and
+  // code, and the confirmation's CSRF token.
   const session = await signIn(b, ada.user);
   secrets
     .set("login link", session.loginToken)
     .set("session cookie", session.cookie.split("=")[1]!)
     .set("CSRF token", session.csrfToken);
-  await b.emu.admin.settings({ autoConsent: "personal" });
-  const started = await b.inject({
-    method: "POST",
-    url: "/api/v1/integrations/onedrive/connect",
-    headers: session.headers,
-  });
-  const callback = new URL(await authorize(started.json().authorizationUrl), "http://x");
+  const flow = await startConnectFlow(b, session.headers, "personal");
+  const callback = new URL(flow.callback, "http://x");
   secrets
+    .set("start link", flow.startUrl.split("/").at(-1)!)
+    .set("binding cookie", /ferry_connect=([^;]+)/.exec(flow.cookie)![1]!)
     .set("OAuth state", callback.searchParams.get("state")!)
     .set("authorization code", callback.searchParams.get("code")!);
+  const confirmed = await finishConnectFlow(b, flow);
+  expect(confirmed.statusCode).toBe(303);
+  // Carol's sign-in is redeemed but left unconfirmed: its tokens wait, encrypted, in the database.
+  const held = await startConnectFlow(b, carol.bearer, "work");
+  const shown = await b.inject({
+    method: "GET",
+    url: held.callback,
+    headers: { cookie: held.cookie, "sec-fetch-dest": "document", "sec-fetch-mode": "navigate" },
+  });
+  expect(shown.statusCode).toBe(303);
+  const confirmPage = await b.inject({
+    method: "GET",
+    url: String(shown.headers.location),
+    headers: { cookie: held.cookie },
+  });
+  secrets.set("confirmation CSRF token", /name="csrf" value="([^"]+)"/.exec(confirmPage.body)![1]!);
   expect(
-    (
-      await b.inject({
-        method: "GET",
-        url: callback.pathname + callback.search,
-        headers: { cookie: session.cookie },
-      })
-    ).statusCode,
-  ).toBe(303);
+    (await b.database.db.kysely.selectFrom("oauth_states").select("pending_enc").execute()).some((r) =>
+      r.pending_enc?.startsWith("v1."),
+    ),
+  ).toBe(true);
 
   // A refresh, so a rotated refresh token passes through too.
   await makeStale(b, ada.user.id);

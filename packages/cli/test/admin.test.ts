@@ -105,6 +105,82 @@ describe("ops commands", () => {
     );
   });
 
+  test("sessions revoke and users disable take effect on a running broker at once; login refuses plain http to another machine", async () => {
+    await run("users", "create", "ops", "--admin");
+    await run("users", "create", "carol");
+    const opsKey = (await run("keys", "create", "--user", "ops")).stdout.trim();
+    const carolKey = (await run("keys", "create", "--user", "carol")).stdout.trim();
+    const badProxy = await run("serve", "--trust-proxy", "everyone");
+    expect(badProxy.code).toBe(2);
+    expect(badProxy.stderr).toMatch(/^ferry: FERRY_TRUST_PROXY/);
+
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const serve = spawnFerry(
+      ["serve", "--port", String(port), "--public-url", url, "--trust-proxy", "1", "--log-level", "warn"],
+      { home },
+    );
+    try {
+      await serve.waitFor(/listening on (http\S+)/);
+      // Carol signs in to the page with a one-time link an admin made.
+      const link = await fetch(`${url}/api/v1/admin/users/carol/login-links`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${opsKey}`, "content-type": "application/json" },
+        body: "{}",
+      });
+      const token = new URL(((await link.json()) as { url: string }).url).pathname.split("/").at(-1)!;
+      const signedIn = await fetch(`${url}/login`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: url },
+        body: new URLSearchParams({ token }).toString(),
+      });
+      const cookie = (signedIn.headers.get("set-cookie") ?? "").split(";")[0]!;
+      const me = async (headers: Record<string, string>) =>
+        (await fetch(`${url}/api/v1/me`, { headers })).status;
+      expect(await me({ cookie })).toBe(200);
+      expect(await me({ authorization: `Bearer ${carolKey}` })).toBe(200);
+
+      const revoked = await run("sessions", "revoke", "--user", "carol");
+      expect(revoked).toMatchObject({ code: 0, stdout: "Ended 1 web session(s) of carol.\n" });
+      expect(await me({ cookie })).toBe(401);
+      expect(await me({ authorization: `Bearer ${carolKey}` })).toBe(200);
+
+      const disabled = await run("users", "disable", "carol");
+      expect(disabled.stdout).toBe(
+        "Disabled carol: every API key revoked, every web session and pending sign-in ended.\n",
+      );
+      expect(await me({ authorization: `Bearer ${carolKey}` })).toBe(401);
+      expect((await run("users", "disable", "carol")).stdout).toBe("carol was already disabled.\n");
+      expect((await run("users", "enable", "carol")).stdout).toMatch(
+        /^Enabled carol\. Its old keys stay revoked/,
+      );
+      expect(await me({ authorization: `Bearer ${carolKey}` })).toBe(401);
+
+      // Plain http:// is for this machine only; elsewhere the key would travel in cleartext.
+      const remotes = ["http://10.20.30.40:7878", "http://ferry.example.com"];
+      const [first, second, insecure, ...locals] = await Promise.all([
+        ...remotes.map((remote) => run("login", "--url", remote, "--api-key", opsKey)),
+        run("login", "--url", "http://ferry.invalid:7878", "--api-key", opsKey, "--insecure"),
+        ...[url, `http://localhost:${port}`].map((local) =>
+          run("login", "--url", local, "--api-key", opsKey),
+        ),
+      ]);
+      for (const refused of [first!, second!]) {
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toMatch(
+          /^ferry: --url .* is plain http:\/\/ to another machine.*use https:\/\/.*--insecure/,
+        );
+      }
+      expect(insecure!.stderr).not.toContain("plain http://");
+      expect(insecure!.code).toBe(1);
+      expect(locals.map((l) => l.code)).toEqual([0, 0]);
+    } finally {
+      serve.child.kill("SIGTERM");
+      expect(await serve.exited).toBe(0);
+    }
+  });
+
   test("serve announces a generated master key once", async () => {
     const fresh = await tempDir("ferry-cli-serve-");
     try {

@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ScriptedBrowser } from "@ferry/broker";
 
 export const BIN = fileURLToPath(new URL("../bin/ferry.mjs", import.meta.url));
 
@@ -150,12 +151,18 @@ export async function startDev(home: string, args: string[] = [], port?: number)
   };
 }
 
-/** Connects OneDrive through the real CLI flow: `connect --no-browser`, then the emulator's auto-consent. */
+/**
+ * Connects OneDrive through the real CLI flow: `connect --no-browser` prints the broker's start link, which a
+ * scripted browser then clicks through as a person would (Continue, the emulator's account picker, Connect).
+ */
 export async function connectOneDrive(home: string): Promise<Result> {
   const connect = spawnFerry(["integrations", "onedrive", "connect", "--no-browser"], { home });
-  const [, url] = await connect.waitFor(/(http\S+authorize\S+)/);
-  const consent = await fetch(url as string);
-  if (!consent.ok) throw new Error(`consent failed: HTTP ${consent.status}`);
+  const [, url] = await connect.waitFor(/(http\S+\/integrations\/onedrive\/start\/\S+)/);
+  const browser = new ScriptedBrowser();
+  const done = await browser.clickThrough(await browser.open(url as string), {
+    decision: ["accept", "connect"],
+  });
+  if (done.page?.status !== 200) throw new Error(`connecting failed: HTTP ${done.page?.status}`);
   const code = await connect.exited;
   return { code, stdout: connect.stdout(), stderr: connect.stderr() };
 }

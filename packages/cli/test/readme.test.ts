@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { chmod, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { connectOneDriveScripted } from "@ferry/broker";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type DevStack, startDevStack } from "../src/index.ts";
 import { BIN, ferryEnv, tempDir } from "./ferry.ts";
@@ -64,14 +65,12 @@ beforeAll(async () => {
     account: "personal",
   });
   const credentials = JSON.parse(readFileSync(join(home, "credentials.json"), "utf8")) as { apiKey: string };
-  const started = await fetch(`${dev.broker.url}/api/v1/integrations/onedrive/connect`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${credentials.apiKey}`, "content-type": "application/json" },
-    body: "{}",
+  const finished = await connectOneDriveScripted({
+    brokerUrl: dev.broker.url,
+    apiKey: credentials.apiKey,
+    account: "personal",
   });
-  const { authorizationUrl } = (await started.json()) as { authorizationUrl: string };
-  const finished = await fetch(authorizationUrl);
-  if (!finished.ok) throw new Error(`connecting OneDrive failed: HTTP ${finished.status}`);
+  if (finished.status !== 200) throw new Error(`connecting OneDrive failed: HTTP ${finished.status}`);
   // `ferry` on PATH, as after an install; UDF files resolve "ferry" through the repository's node_modules.
   await mkdir(join(scratch, "bin"));
   await writeFile(join(scratch, "bin", "ferry"), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);

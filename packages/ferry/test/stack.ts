@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RunningBroker } from "@ferry/broker";
+import { connectOneDriveScripted, type RunningBroker } from "@ferry/broker";
 import { startDevStack } from "@ferry/cli";
 import type { EmulatorOptions, RunningEmulator } from "@ferry/emulator";
 import { findCredentials } from "../src/index.ts";
@@ -40,15 +40,10 @@ export async function startStack(
   try {
     // The API key `ferry dev` wrote to the credentials file in its FERRY_HOME, as the CLI and jobs find it.
     const { apiKey } = findCredentials({}, { FERRY_HOME: home });
-    // The real authorization-code flow: the broker's URL, the emulator's auto-consent, the callback.
-    const started = await fetch(`${dev.broker.url}/api/v1/integrations/onedrive/connect`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: "{}",
-    });
-    const { authorizationUrl } = (await started.json()) as { authorizationUrl: string };
-    const finished = await fetch(authorizationUrl);
-    if (!finished.ok) throw new Error(`connecting OneDrive failed: HTTP ${finished.status}`);
+    // The real authorization-code flow, clicked through as a person would: the broker's start link, the
+    // emulator's account picker (auto-consent), the callback and the broker's confirmation.
+    const finished = await connectOneDriveScripted({ brokerUrl: dev.broker.url, apiKey, account });
+    if (finished.status !== 200) throw new Error(`connecting OneDrive failed: HTTP ${finished.status}`);
     return {
       emu: dev.emulator,
       broker: dev.broker,

@@ -10,6 +10,9 @@ const CALLBACK_ERRORS: Record<string, string> = {
   profile_failed: "You signed in, but the account's profile could not be read, so nothing was stored.",
   no_refresh_token: "Microsoft granted no offline access, so the connection could not be kept.",
   authorization_error: "Microsoft ended the sign-in with an error, so nothing was stored.",
+  cancelled: "You cancelled the connection before it was stored, so nothing was stored.",
+  confirm_expired:
+    "The connection waited more than 5 minutes for your answer, so nothing was stored. Try again.",
 };
 
 export interface CallbackResult {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+import { type BrowserContext, chromium, type Browser as PlaywrightBrowser } from "playwright-core";
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). Playwright's own browsers are never used. */
 export const CHROMIUM_PATH = process.env.FERRY_CHROMIUM ?? "/usr/bin/chromium";
@@ -46,4 +46,17 @@ export async function launchChromium(): Promise<Browser> {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One Chromium for several isolated contexts (each its own cookie jar: a victim's browser, an attacker's), for tests
+ * that need more than one person. `args` adds flags, such as `--host-resolver-rules` to give a second site a name.
+ */
+export async function launchBrowser(args: readonly string[] = []): Promise<PlaywrightBrowser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` or set FERRY_CHROMIUM.`,
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...FLAGS, ...args] });
 }

@@ -76,6 +76,15 @@ async function signInAtMicrosoft(account: string, decision: "Accept" | "Decline"
   await back;
 }
 
+/** Back at the broker, before anything is stored: the page names the Microsoft account and the Ferry user. */
+async function confirmConnection(email: string, ferryUser: string) {
+  await page
+    .getByRole("heading", { name: `Connect the OneDrive of ${email} to Ferry user ${ferryUser}?` })
+    .waitFor();
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await page.waitForURL((url) => url.origin === stack.broker.url && url.pathname === "/");
+}
+
 async function screenshot(name: string, width = 1280) {
   await page.setViewportSize({ width, height: 900 });
   await page.screenshot({ path: join(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
@@ -102,6 +111,10 @@ describe("the Integrations & Secrets page", () => {
 
     await page.getByRole("button", { name: "Connect OneDrive" }).click();
     await signInAtMicrosoft(PERSONAL.name);
+    // Nothing is stored until the person confirms which account goes to which Ferry user.
+    expect(await stack.storedTokens(userId)).toEqual([]);
+    await screenshot("confirm-connection");
+    await confirmConnection(PERSONAL.email, "ada");
     await expect.poll(() => status().textContent()).toContain(`Connected as ${PERSONAL.email}`);
     expect(await page.getByRole("status").filter({ hasText: "OneDrive is connected." }).isVisible()).toBe(
       true,
@@ -137,6 +150,7 @@ describe("the Integrations & Secrets page", () => {
 
     await page.getByRole("button", { name: "Reconnect" }).click();
     await signInAtMicrosoft(PERSONAL.name);
+    await confirmConnection(PERSONAL.email, "ada");
     await expect.poll(() => status().textContent()).toContain(`Connected as ${PERSONAL.email}`);
     expect(await stack.storedTokens(userId)).toHaveLength(1);
 
@@ -160,6 +174,13 @@ describe("the Integrations & Secrets page", () => {
     await page.getByRole("button", { name: "Connect OneDrive" }).focus();
     await page.keyboard.press("Enter");
     await signInAtMicrosoft(WORK.name);
+    // Keyboard only: Tab to Connect (nothing has the focus on a page with a choice), then Enter.
+    await page
+      .getByRole("heading", { name: `Connect the OneDrive of ${WORK.email} to Ferry user grace?` })
+      .waitFor();
+    await page.getByRole("button", { name: "Connect", exact: true }).focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL((url) => url.origin === stack.broker.url && url.pathname === "/");
     await expect.poll(() => status().textContent()).toContain(`Connected as ${WORK.email}`);
 
     await page.getByRole("button", { name: "Disconnect" }).focus();

@@ -3,7 +3,7 @@ import { getSession, verifyCsrfToken } from "../sessions.ts";
 import { getUser, type User } from "../users.ts";
 import type { BrokerContext } from "./context.ts";
 import { HttpError } from "./httpError.ts";
-import { clearSessionCookie, SESSION_COOKIE } from "./sessionCookie.ts";
+import { clearSessionCookie, sessionCookieOf } from "./sessionCookie.ts";
 
 export interface AuthContext {
   user: User;
@@ -24,6 +24,9 @@ const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
  * The onRequest hook of every /api/v1 route (before the body is read): `Authorization: Bearer <API key>` or the session cookie.
+ * A session is read from the database on every request; a key may be remembered, but never past a revocation
+ * (ApiKeyVerifier). So a revoked key, an ended session or a disabled user is refused on the very next request by
+ * every broker instance.
  *
  * Bearer requests need no CSRF protection: a browser never attaches an Authorization header on its own, and a
  * cross-site page could only send one through CORS, which the broker does not allow. Cookie requests that change
@@ -32,19 +35,22 @@ const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  */
 export function authenticator(ctx: BrokerContext) {
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const address = request.ip;
     const header = request.headers.authorization;
     if (header !== undefined) {
-      refuseIfLimited(ctx, address);
       const presented = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
       const verified = presented === undefined ? undefined : await ctx.apiKeys.verify(presented);
       if (verified === undefined) {
-        failed(ctx, address, "api_key");
-        throw new HttpError(
-          401,
-          "unauthorized",
-          "The API key is missing, malformed, unknown or revoked. Send `Authorization: Bearer fry_…` with a key " +
-            "from `ferry keys create`.",
+        refuseFailed(
+          ctx,
+          request,
+          "api_key",
+          new HttpError(
+            401,
+            "unauthorized",
+            "The API key is missing, malformed, unknown or revoked (or its user is disabled). Send " +
+              "`Authorization: Bearer fry_…` with a key from `ferry keys create`.",
+          ),
+          keyIdOf(presented),
         );
       }
       request.auth = {
@@ -55,18 +61,21 @@ export function authenticator(ctx: BrokerContext) {
       };
       return;
     }
-    const cookie = request.cookies[SESSION_COOKIE];
-    if (cookie !== undefined && cookie !== "") {
-      refuseIfLimited(ctx, address);
+    const cookie = sessionCookieOf(request, ctx.config);
+    if (cookie !== undefined) {
       const session = await getSession(ctx.db, cookie);
       const user = session === undefined ? undefined : await getUser(ctx.db, session.userId);
-      if (user === undefined) {
-        failed(ctx, address, "session");
+      if (user === undefined || user.disabledAt !== null) {
         clearSessionCookie(reply, ctx.config);
-        throw new HttpError(
-          401,
-          "unauthorized",
-          "Your Ferry session has ended or is not valid. Open a new login link (an admin creates one, or `ferry dev` prints one).",
+        refuseFailed(
+          ctx,
+          request,
+          "session",
+          new HttpError(
+            401,
+            "unauthorized",
+            "Your Ferry session has ended or is not valid. Open a new login link (an admin creates one, or `ferry dev` prints one).",
+          ),
         );
       }
       if (STATE_CHANGING.has(request.method)) checkCsrf(request, cookie, ctx.publicOrigin);
@@ -134,21 +143,38 @@ function checkCsrf(request: FastifyRequest, sessionToken: string, publicOrigin: 
   }
 }
 
-export function refuseIfLimited(ctx: BrokerContext, address: string): void {
-  const wait = ctx.limiter.retryAfterSeconds(address);
+/**
+ * A failed credential: counted against the client address (and `prefix`, a key id, when there is one) and in the
+ * metrics. Returns 0, or the seconds to wait when that address or prefix has failed too often (then answer 429).
+ */
+export function failed(ctx: BrokerContext, request: FastifyRequest, kind: string, prefix?: string): number {
+  ctx.metrics.authFailures.inc({ kind });
+  const wait = ctx.limiter.fail(request.ip, prefix === undefined ? undefined : `${kind}:${prefix}`);
+  if (wait > 0) ctx.metrics.rateLimited.inc();
+  return wait;
+}
+
+/** Throws `refusal` for a failed credential, or a 429 with Retry-After once its address or prefix failed too often. */
+export function refuseFailed(
+  ctx: BrokerContext,
+  request: FastifyRequest,
+  kind: string,
+  refusal: HttpError,
+  prefix?: string,
+): never {
+  const wait = failed(ctx, request, kind, prefix);
   if (wait > 0) {
-    ctx.metrics.rateLimited.inc();
     throw new HttpError(
       429,
       "rate_limited",
-      `Too many failed sign-in attempts from your address; try again in ${wait} s.`,
+      `Too many failed sign-in attempts from your address or with this credential; try again in ${wait} s.`,
       { "retry-after": String(wait) },
     );
   }
+  throw refusal;
 }
 
-/** A failed credential: counted against the address and in the metrics. */
-export function failed(ctx: BrokerContext, address: string, kind: string): void {
-  ctx.limiter.fail(address);
-  ctx.metrics.authFailures.inc({ kind });
+/** The key id of something shaped like an API key (`fry_<16 hex>_…`), to count guesses at one key. */
+function keyIdOf(presented: string | undefined): string | undefined {
+  return presented === undefined ? undefined : /^fry_([0-9a-f]{16})_/.exec(presented)?.[1];
 }

@@ -6,25 +6,54 @@ import { installErrorHandling } from "./errorHandler.ts";
 import { HttpError } from "./httpError.ts";
 import { adminRoutes } from "./routes/adminRoutes.ts";
 import { callbackRoute } from "./routes/callbackRoute.ts";
+import { connectConfirmRoutes } from "./routes/connectConfirmRoutes.ts";
+import { connectStartRoutes } from "./routes/connectStartRoutes.ts";
 import { integrationRoutes } from "./routes/integrationRoutes.ts";
 import { opsRoutes } from "./routes/opsRoutes.ts";
 import { sessionRoutes } from "./routes/sessionRoutes.ts";
 import { webRoutes } from "./routes/webRoutes.ts";
+import { fastifyTrustProxy } from "./trustProxy.ts";
 
 /** Every request body the API takes is a few fields of JSON; anything bigger is refused before it is read. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
+export interface ConnectionLimits {
+  /** The whole request (headers and body) must arrive within this; a client sending slowly is cut off (408). */
+  requestTimeoutMs: number;
+  /** A connection on which nothing moves for this long is closed. */
+  connectionTimeoutMs: number;
+  /** Open connections at most; more are refused at once, so slow clients cannot exhaust the process. */
+  maxConnections: number;
+  /** How often the server looks for requests past requestTimeoutMs (Node checks on an interval, 30 s by default). */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  requestTimeoutMs: 30_000,
+  // Longer than the longest answer the broker may take: a mint waits up to 45 s for another instance's refresh.
+  connectionTimeoutMs: 120_000,
+  // Below the common 1024 open-files limit, so the cap (not EMFILE) is what a flood of connections meets.
+  maxConnections: 1000,
+  checkIntervalMs: 1_000,
+};
+
 export interface AppOptions {
   logger: Logger;
-  /** Trust X-Forwarded-For from a reverse proxy for client addresses (rate limiting, logs). Off by default. */
-  trustProxy: boolean;
+  limits: ConnectionLimits;
 }
 
 export async function buildApp(ctx: BrokerContext, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: options.trustProxy,
+    // X-Forwarded-For only from the proxies FERRY_TRUST_PROXY names (or counts); never from any client.
+    trustProxy: fastifyTrustProxy(ctx.config.trustProxy),
+    requestTimeout: options.limits.requestTimeoutMs,
+    connectionTimeout: options.limits.connectionTimeoutMs,
+    http: {
+      connectionsCheckingInterval: options.limits.checkIntervalMs,
+      headersTimeout: Math.min(options.limits.requestTimeoutMs, 15_000),
+    },
     return503OnClosing: true,
     // A malformed percent-escape in the path (`/api/v1/admin/users/%ZZ/keys`) is refused by the router before any
     // hook or handler runs, so the error handler never sees it; Fastify's own answer has another shape
@@ -79,8 +108,11 @@ export async function buildApp(ctx: BrokerContext, options: AppOptions): Promise
   await app.register(opsRoutes(ctx));
   await app.register(sessionRoutes(ctx));
   await app.register(integrationRoutes(ctx));
+  await app.register(connectStartRoutes(ctx));
   await app.register(callbackRoute(ctx));
+  await app.register(connectConfirmRoutes(ctx));
   await app.register(adminRoutes(ctx));
   await app.register(webRoutes(ctx));
+  app.server.maxConnections = options.limits.maxConnections;
   return app;
 }

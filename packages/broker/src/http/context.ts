@@ -4,6 +4,7 @@ import type { BrokerMetrics } from "../metrics.ts";
 import type { AuthorizationFlow } from "../onedrive/authorizationFlow.ts";
 import type { ConnectionStore } from "../onedrive/connections.ts";
 import type { DeviceFlow } from "../onedrive/deviceFlow.ts";
+import type { MicrosoftCallLimits } from "../onedrive/microsoftCallLimits.ts";
 import type { TokenMinter } from "../onedrive/tokenMinter.ts";
 import type { Vault } from "../vault.ts";
 import type { ApiKeyVerifier } from "./apiKeyVerifier.ts";
@@ -17,6 +18,8 @@ export interface BrokerContext {
   metrics: BrokerMetrics;
   limiter: FailureLimiter;
   apiKeys: ApiKeyVerifier;
+  /** Per-user budgets for calls that reach Microsoft on a user's demand. */
+  microsoftCalls: MicrosoftCallLimits;
   connections: ConnectionStore;
   authorization: AuthorizationFlow;
   device: DeviceFlow;

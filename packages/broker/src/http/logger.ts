@@ -61,12 +61,15 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
 }
 
 /**
- * A URL as it may be logged: login-link tokens (`/login/<token>`) and every query value (the OAuth callback's `code`
- * and `state`, `?token=`) replaced, parameter names kept.
+ * A URL as it may be logged: login-link and start-link tokens (`/login/<token>`, `/integrations/onedrive/start/<token>`)
+ * and every query value (the OAuth callback's `code` and `state`, `?token=`) replaced, parameter names kept.
  */
 export function redactUrl(url: string): string {
   const at = url.indexOf("?");
-  const path = (at === -1 ? url : url.slice(0, at)).replace(/^\/login\/[^/]+/, "/login/[redacted]");
+  const path = (at === -1 ? url : url.slice(0, at)).replace(
+    /^\/(login|integrations\/onedrive\/start)\/[^/]+/,
+    "/$1/[redacted]",
+  );
   if (at === -1) return path;
   const names = url
     .slice(at + 1)

@@ -161,10 +161,11 @@ export class ConnectionStore {
         .where("provider", "=", PROVIDER)
         .returningAll()
         .executeTakeFirst();
+      // Sign-ins in progress, and redeemed ones waiting for a confirmation (their tokens held encrypted).
       await trx
         .deleteFrom("oauth_states")
         .where("user_id", "=", userId)
-        .where("used_at", "is", null)
+        .where((eb) => eb.or([eb("used_at", "is", null), eb("pending_enc", "is not", null)]))
         .execute();
       await recordAudit(
         { kysely: trx, dialect: this.db.dialect, close: async () => {} },

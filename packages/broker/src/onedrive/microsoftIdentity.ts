@@ -63,6 +63,11 @@ export class MicrosoftIdentity {
     return this.#config.microsoft.clientId !== undefined;
   }
 
+  /** Throws NotConfiguredError without FERRY_MS_CLIENT_ID, so a flow fails before anything is stored. */
+  assertConfigured(): void {
+    this.#client();
+  }
+
   authorizationUrl(input: { state: string; codeChallenge: string; loginHint?: string | undefined }): URL {
     return client.buildAuthorizationUrl(this.#client(), {
       redirect_uri: this.#config.redirectUri,
@@ -71,6 +76,10 @@ export class MicrosoftIdentity {
       state: input.state,
       code_challenge: input.codeChallenge,
       code_challenge_method: "S256",
+      // Microsoft's account picker even when the browser has one signed-in account that already consented: without
+      // it Microsoft answers at once, with no page, to any request that reaches it (an <img>, an <iframe>, a link
+      // someone else sent), and the person never sees which account is being handed over.
+      prompt: "select_account",
       ...(input.loginHint ? { login_hint: input.loginHint } : {}),
     });
   }

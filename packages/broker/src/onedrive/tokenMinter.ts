@@ -14,6 +14,7 @@ import type { BrokerMetrics } from "../metrics.ts";
 import type { ConnectionRow } from "../schema.ts";
 import { type AccessTokenCache, type MintedToken, requiredValidityMs } from "./accessTokenCache.ts";
 import type { ConnectionStore } from "./connections.ts";
+import { type MicrosoftCallLimits, tooManyMicrosoftCalls } from "./microsoftCallLimits.ts";
 import type { IssuedTokens, MicrosoftIdentity } from "./microsoftIdentity.ts";
 import { aadstsCode, classifyProviderError, type ProviderError } from "./providerError.ts";
 
@@ -55,6 +56,8 @@ export class TokenMinter {
       identity: MicrosoftIdentity;
       cache: AccessTokenCache;
       metrics: BrokerMetrics;
+      /** Forced refreshes (a valid token named stale) spend from the user's budget of calls to Microsoft. */
+      limits: MicrosoftCallLimits;
       logger: FastifyBaseLogger;
       leaseMs: number;
       lockWaitMs: number;
@@ -181,6 +184,13 @@ export class TokenMinter {
     }
     if (trigger === "keepalive" && row.last_refresh_at !== null && row.last_refresh_at >= idleBefore) {
       return undefined;
+    }
+    if (trigger === "mint" && staleExpiresAt !== undefined && isFresh(row, MIN_VALIDITY_MS)) {
+      // Forced: only the caller's word that Graph refused this token makes it go to Microsoft now. Checked here,
+      // under the lease and after the re-read, so callers that share one refresh, or find it already done by
+      // another instance, spend nothing.
+      const wait = this.deps.limits.take("refresh", row.user_id);
+      if (wait > 0) throw tooManyMicrosoftCalls("refresh", wait);
     }
     const refreshToken = store.refreshToken(row);
     if (refreshToken === undefined) {

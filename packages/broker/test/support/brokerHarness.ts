@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import {
   type BrokerConfig,
   type BrokerOptions,
+  CONFIRM_PATH,
   createApiKey,
   createLoginLink,
   createUser,
@@ -15,7 +16,9 @@ import {
   loadConfig,
   MasterKey,
   type RunningBroker,
+  ScriptedBrowser,
   SESSION_COOKIE,
+  START_PATH,
   startBroker,
   type User,
 } from "../../src/index.ts";
@@ -129,6 +132,8 @@ export function useBroker(
       port: 0,
       keepAliveIntervalMs: 0,
       devicePollIntervalMs: 0,
+      // Tests expire rows on purpose and look at them; they call purgeExpired() when they want a purge.
+      purgeIntervalMs: 0,
       // Tests change rows behind the broker's back; a cached token would hide that.
       tokenCacheMs: 0,
       logger: { level: "debug", stream },
@@ -261,51 +266,156 @@ export async function signIn(b: BrokerUnderTest, user: User): Promise<TestSessio
   };
 }
 
+/** A sign-in as far as Microsoft's answer: the flow, bound to a browser, and where Microsoft sends it back. */
+export interface ConnectFlow {
+  /** The broker's start link the connect route answered. */
+  startUrl: string;
+  /** Microsoft's authorization URL the bound browser was sent to. */
+  authorizationUrl: string;
+  /** The callback path and query Microsoft redirected to. */
+  callback: string;
+  state: string;
+  code: string;
+  /** The Cookie header of the browser that started the flow: its binding cookie (and session, if it has one). */
+  cookie: string;
+}
+
 /**
- * Follows an authorization URL as a browser would (auto-consent answers at once) and returns the callback
- * request the emulator redirected to, as a path for inject().
- */
-/**
- * Starts the authorization-code flow for whoever `headers` authenticate, with the emulator answering as
- * `account` (auto-consent), and returns where Microsoft sends the browser back: the callback, its state and code.
+ * Starts the authorization-code flow for whoever `headers` authenticate, binds it to a browser as that person's
+ * browser would (the page's own session goes straight on; a key-started flow presses Continue on the start page),
+ * signs in at the emulator as `account`, and returns where Microsoft sends the browser back.
  */
 export async function startConnectFlow(
   b: BrokerUnderTest,
   headers: Record<string, string>,
   account = "personal",
-) {
+): Promise<ConnectFlow> {
   await b.emu.admin.settings({ autoConsent: account });
   const started = await b.inject({ method: "POST", url: "/api/v1/integrations/onedrive/connect", headers });
   expect(started.statusCode).toBe(200);
-  const authorizationUrl = started.json<{ authorizationUrl: string }>().authorizationUrl;
-  const callback = await authorize(authorizationUrl);
+  const startUrl = started.json<{ authorizationUrl: string }>().authorizationUrl;
+  const bound = await bindFlow(b, startUrl, headers.cookie);
+  const callback = await authorize(bound.authorizationUrl, account);
   const query = new URL(callback, PUBLIC_URL).searchParams;
-  return { authorizationUrl, callback, state: query.get("state")!, code: query.get("code")! };
+  return {
+    startUrl,
+    authorizationUrl: bound.authorizationUrl,
+    callback,
+    state: query.get("state")!,
+    code: query.get("code")!,
+    cookie: bound.cookie,
+  };
 }
 
-export async function authorize(authorizationUrl: string): Promise<string> {
-  const response = await fetch(authorizationUrl, { redirect: "manual" });
-  expect(response.status).toBe(302);
-  const location = new URL(response.headers.get("location") ?? "");
-  expect(location.origin + location.pathname).toBe(`${PUBLIC_URL}/integrations/onedrive/callback`);
-  return location.pathname + location.search;
+/**
+ * Opens a start link in a browser whose cookies are `cookie` (a page session, or none): the own session goes on at
+ * once, otherwise Continue is pressed on the start page. Returns Microsoft's URL and the browser's cookies then.
+ */
+export async function bindFlow(
+  b: Pick<BrokerUnderTest, "inject">,
+  startUrl: string,
+  cookie?: string,
+): Promise<{ authorizationUrl: string; cookie: string }> {
+  const path = new URL(startUrl).pathname;
+  const page = { "sec-fetch-dest": "document", "sec-fetch-mode": "navigate" };
+  let response = await b.inject({
+    method: "GET",
+    url: path,
+    headers: { ...page, "sec-fetch-site": "none", ...(cookie ? { cookie } : {}) },
+  });
+  if (response.statusCode === 200) {
+    // The start page: press Continue, a same-origin form POST.
+    response = await b.inject({
+      method: "POST",
+      url: START_PATH,
+      headers: {
+        ...page,
+        "sec-fetch-site": "same-origin",
+        origin: PUBLIC_URL,
+        "content-type": "application/x-www-form-urlencoded",
+        ...(cookie ? { cookie } : {}),
+      },
+      payload: new URLSearchParams({ token: path.split("/").at(-1)! }).toString(),
+    });
+  }
+  expect(response.statusCode, response.body).toBe(303);
+  const binding = response.cookies.find((c) => c.name === "ferry_connect");
+  expect(binding?.httpOnly).toBe(true);
+  const cookies = [cookie, `ferry_connect=${binding?.value}`].filter((c) => c !== undefined && c !== "");
+  return { authorizationUrl: String(response.headers.location), cookie: cookies.join("; ") };
 }
 
-/** Connects OneDrive for `user` through the authorization-code flow with the emulator's auto-consent. */
+/**
+ * Follows Microsoft's authorization URL at the emulator as a browser would: picks `account` on the account picker
+ * (`prompt=select_account` shows it even under auto-consent), accepts consent if asked, and returns the callback
+ * request the emulator redirected to, as a path for inject().
+ */
+export async function authorize(authorizationUrl: string, account = "personal"): Promise<string> {
+  const browser = new ScriptedBrowser();
+  const stopBefore = (url: URL) => url.origin === PUBLIC_URL;
+  const done = await browser.clickThrough(
+    await browser.open(authorizationUrl, { stopBefore }),
+    { account, decision: "accept" },
+    { stopBefore },
+  );
+  const location = done.stoppedAt;
+  expect(location, done.page?.body).toBeDefined();
+  expect(location!.origin + location!.pathname).toBe(`${PUBLIC_URL}/integrations/onedrive/callback`);
+  return location!.pathname + location!.search;
+}
+
+/**
+ * Finishes a flow in the browser that started it: the callback, then the confirmation page and its answer.
+ * Returns the answer to the confirmation (a result page, or a redirect to the page for page-started flows).
+ */
+export async function finishConnectFlow(
+  b: BrokerUnderTest,
+  flow: Pick<ConnectFlow, "callback" | "cookie">,
+  decision: "connect" | "cancel" = "connect",
+): Promise<LightMyRequestResponse> {
+  const page = { "sec-fetch-dest": "document", "sec-fetch-mode": "navigate" };
+  const callback = await b.inject({
+    method: "GET",
+    url: flow.callback,
+    headers: { ...page, "sec-fetch-site": "cross-site", cookie: flow.cookie },
+  });
+  expect(callback.statusCode, callback.body).toBe(303);
+  const confirmUrl = String(callback.headers.location);
+  expect(confirmUrl.startsWith(`${CONFIRM_PATH}?flow=`)).toBe(true);
+  const shown = await b.inject({
+    method: "GET",
+    url: confirmUrl,
+    headers: { ...page, "sec-fetch-site": "cross-site", cookie: flow.cookie },
+  });
+  expect(shown.statusCode, shown.body).toBe(200);
+  return answerConfirmation(b, shown.body, flow.cookie, decision);
+}
+
+/** Presses Connect or Cancel on a confirmation page's form, as a same-origin form POST from `cookie`'s browser. */
+export function answerConfirmation(
+  b: Pick<BrokerUnderTest, "inject">,
+  html: string,
+  cookie: string,
+  decision: "connect" | "cancel",
+  headers: Record<string, string> = { "sec-fetch-site": "same-origin", origin: PUBLIC_URL },
+): Promise<LightMyRequestResponse> {
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? "";
+  return b.inject({
+    method: "POST",
+    url: CONFIRM_PATH,
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie, ...headers },
+    payload: new URLSearchParams({ flow: field("flow"), csrf: field("csrf"), decision }).toString(),
+  });
+}
+
+/** Connects OneDrive for `user` through the whole authorization-code flow, with the emulator answering as `account`. */
 export async function connectOneDrive(
   b: BrokerUnderTest,
   user: TestUser,
   account: "personal" | "work" | "personal2" = "personal",
 ): Promise<LightMyRequestResponse> {
-  await b.emu.admin.settings({ autoConsent: account });
-  const started = await b.inject({
-    method: "POST",
-    url: "/api/v1/integrations/onedrive/connect",
-    headers: user.bearer,
-  });
-  expect(started.statusCode).toBe(200);
-  const callback = await authorize(started.json<{ authorizationUrl: string }>().authorizationUrl);
-  const finished = await b.inject({ method: "GET", url: callback });
+  const flow = await startConnectFlow(b, user.bearer, account);
+  const finished = await finishConnectFlow(b, flow);
   expect(finished.statusCode).toBe(200);
   return finished;
 }

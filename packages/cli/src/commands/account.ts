@@ -8,6 +8,14 @@ import { BrokerApi } from "../brokerApi.ts";
 import { CliError } from "../errors.ts";
 import { printJson } from "../output.ts";
 
+/** This machine: 127.0.0.0/8, ::1 and localhost (which resolves only to loopback, RFC 6761). */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return (
+    host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host)
+  );
+}
+
 export function registerAccount(program: Command): void {
   program
     .command("login")
@@ -15,15 +23,27 @@ export function registerAccount(program: Command): void {
     .requiredOption("--url <url>", "the Ferry broker, e.g. https://ferry.example.com")
     .requiredOption("--api-key <key>", "your Ferry API key (fry_…)")
     .option("--graph-url <url>", "Microsoft Graph's v1.0 base, when not the public one (an emulator)")
+    .option(
+      "--insecure",
+      "allow a plain http:// URL to a broker on another machine (the key travels unencrypted)",
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  ferry login --url https://ferry.example.com --api-key fry_0123…\n  ferry login --url http://127.0.0.1:7878 --api-key $KEY --graph-url http://127.0.0.1:8080/v1.0",
+      "\nExamples:\n  ferry login --url https://ferry.example.com --api-key fry_0123…\n  ferry login --url http://127.0.0.1:7878 --api-key $KEY --graph-url http://127.0.0.1:8080/v1.0\nPlain http:// is accepted only for this machine (127.0.0.1, localhost) unless --insecure is given.",
     )
-    .action(async (options: { url: string; apiKey: string; graphUrl?: string }) => {
+    .action(async (options: { url: string; apiKey: string; graphUrl?: string; insecure?: boolean }) => {
+      let url: URL;
       try {
-        new URL(options.url);
+        url = new URL(options.url);
       } catch {
         throw new CliError(`--url ${options.url} is not a URL; use e.g. https://ferry.example.com`, 2);
+      }
+      if (url.protocol === "http:" && !isLoopback(url.hostname) && options.insecure !== true) {
+        // Every later request would carry the API key in cleartext across the network.
+        throw new CliError(
+          `--url ${url.origin} is plain http:// to another machine, so the API key would cross the network unencrypted: use https://${url.host}, or pass --insecure if this network is trusted`,
+          2,
+        );
       }
       const credentials = {
         url: options.url.replace(/\/+$/, ""),

@@ -45,7 +45,7 @@ export function registerAdmin(program: Command): void {
     .description("manage broker users (directly in the database)")
     .addHelpText(
       "after",
-      `\nExamples:\n  ferry users create alice\n  ferry users create ops --admin${DIRECT}`,
+      `\nExamples:\n  ferry users create alice\n  ferry users create ops --admin\n  ferry users disable alice${DIRECT}`,
     );
   users
     .command("create <name>")
@@ -66,6 +66,65 @@ export function registerAdmin(program: Command): void {
         process.stdout.write(
           `Created user ${user.name}${user.isAdmin ? " (admin)" : ""}. Give it a key: ferry keys create --user ${user.name}\n`,
         );
+      }),
+    );
+
+  users
+    .command("disable <name>")
+    .description("disable a user now: revoke every API key, end every web session and pending sign-in")
+    .addHelpText(
+      "after",
+      `\nExamples:\n  ferry users disable alice\nRunning brokers refuse the user's keys and sessions on their very next request. The OneDrive\nconnection stays stored; \`ferry users enable\` lets the user back in with new keys and login links.${DIRECT}`,
+    )
+    .action((name: string) =>
+      withStore(async (store) => {
+        const broker = await import("@ferry/broker");
+        const changed = await broker.disableUser(store.db, await userId(store, name));
+        process.stdout.write(
+          changed
+            ? `Disabled ${name}: every API key revoked, every web session and pending sign-in ended.\n`
+            : `${name} was already disabled.\n`,
+        );
+      }),
+    );
+  users
+    .command("enable <name>")
+    .description("enable a disabled user again (its old keys stay revoked: create new ones)")
+    .addHelpText(
+      "after",
+      `\nExamples:\n  ferry users enable alice\n  ferry keys create --user alice${DIRECT}`,
+    )
+    .action((name: string) =>
+      withStore(async (store) => {
+        const broker = await import("@ferry/broker");
+        const changed = await broker.enableUser(store.db, await userId(store, name));
+        process.stdout.write(
+          changed
+            ? `Enabled ${name}. Its old keys stay revoked: ferry keys create --user ${name}\n`
+            : `${name} was not disabled.\n`,
+        );
+      }),
+    );
+
+  const sessions = program
+    .command("sessions")
+    .description("end web sessions (directly in the database)")
+    .addHelpText("after", `\nExamples:\n  ferry sessions revoke --user alice${DIRECT}`);
+  sessions
+    .command("revoke")
+    .description("sign a user out of the web page everywhere, now (a stolen session cookie stops working)")
+    .requiredOption("--user <name>", "whose sessions")
+    .addHelpText(
+      "after",
+      `\nExamples:\n  ferry sessions revoke --user alice\nRunning brokers refuse the ended sessions on their very next request. API keys are not touched:\nrevoke those with \`ferry keys revoke\`, or everything with \`ferry users disable\`.${DIRECT}`,
+    )
+    .action((options: { user: string }) =>
+      withStore(async (store) => {
+        const broker = await import("@ferry/broker");
+        const id = await userId(store, options.user);
+        const ended = await broker.endUserSessions(store.db, id);
+        await broker.recordAudit(store.db, { userId: id, action: "sessions.revoked", detail: { ended } });
+        process.stdout.write(`Ended ${ended} web session(s) of ${options.user}.\n`);
       }),
     );
 

@@ -111,7 +111,11 @@ async function connectInBrowser(api: BrokerApi, browser: boolean): Promise<void>
     "/api/v1/integrations/onedrive/connect",
     {},
   );
-  process.stdout.write(`Open this URL to sign in to Microsoft:\n  ${authorizationUrl}\n`);
+  // The broker's own start link, not Microsoft's: the browser that opens it is the one that may finish the
+  // sign-in, after a page naming this Ferry user and a confirmation naming the Microsoft account.
+  process.stdout.write(
+    `Open this URL to sign in to Microsoft and connect OneDrive (it works once, in the browser that opens it; do not share it):\n  ${authorizationUrl}\n`,
+  );
   // A browser only makes sense when a person is at this terminal; in scripts and CI the URL is enough.
   if (browser && process.stdout.isTTY) {
     const { default: open } = await import("open");

@@ -13,10 +13,14 @@ export function registerServe(program: Command): void {
     .option("--public-url <url>", "where browsers reach the broker (FERRY_PUBLIC_URL)")
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (default: the public URL's port)")
+    .option(
+      "--trust-proxy <proxies>",
+      "behind a reverse proxy: how many proxies (1), or their addresses (10.0.0.5,10.0.0.0/24) (FERRY_TRUST_PROXY)",
+    )
     .option("--log-level <level>", "pino log level: info, warn, error, silent", "info")
     .addHelpText(
       "after",
-      "\nExamples:\n  FERRY_MS_CLIENT_ID=… ferry serve\n  ferry serve --public-url https://ferry.example.com --host 0.0.0.0 --port 8080\n  FERRY_DATABASE_URL=postgres://ferry@db/ferry FERRY_MASTER_KEY=… ferry serve",
+      "\nExamples:\n  FERRY_MS_CLIENT_ID=… ferry serve\n  ferry serve --public-url https://ferry.example.com --host 0.0.0.0 --port 8080\n  ferry serve --public-url https://ferry.example.com --trust-proxy 10.0.0.5   # behind nginx at 10.0.0.5\n  FERRY_DATABASE_URL=postgres://ferry@db/ferry FERRY_MASTER_KEY=… ferry serve",
     )
     .action(
       async (options: {
@@ -25,6 +29,7 @@ export function registerServe(program: Command): void {
         publicUrl?: string;
         host: string;
         port?: string;
+        trustProxy?: string;
         logLevel: string;
       }) => {
         const { startBroker } = await import("@ferry/broker");
@@ -32,6 +37,7 @@ export function registerServe(program: Command): void {
           FERRY_HOME: options.home,
           FERRY_DATABASE_URL: options.databaseUrl,
           FERRY_PUBLIC_URL: options.publicUrl,
+          FERRY_TRUST_PROXY: options.trustProxy,
         });
         const broker = await startBroker(config, {
           host: options.host,

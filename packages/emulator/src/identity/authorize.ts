@@ -125,7 +125,9 @@ function begin(
   const auto = state.options.autoConsent;
   if (auto === "decline") throw declined(req);
   const autoAccount = auto && accountByKey(auto) ? (hinted ?? accountByKey(auto)) : undefined;
-  if (autoAccount) {
+  // Auto-consent plays a browser already signed in to Microsoft. `prompt=select_account` interrupts that single
+  // sign-on at Microsoft: the account picker is shown even to a signed-in account that consented, so here too.
+  if (autoAccount && req.prompt !== "select_account") {
     const refusal = tenantRefusal(autoAccount, tenant, app);
     if (refusal) throw new AuthorizePageFault(refusal.code, refusal.message);
     return complete(state, reply, req, autoAccount);
@@ -145,6 +147,7 @@ function begin(
     ctx: sealCtx(state, { step: "signin", req }),
     appName: app.displayName ?? app.clientId,
     accounts,
+    ...(autoAccount && accounts.includes(autoAccount) ? { suggested: autoAccount } : {}),
     ...(hinted && accounts.includes(hinted) ? { suggested: hinted } : {}),
   });
   return sendPage(reply, 200, page.title, page.body);

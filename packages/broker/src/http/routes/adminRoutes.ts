@@ -130,7 +130,6 @@ export function adminRoutes(ctx: BrokerContext) {
         const params = request.params as { user: string; keyId: string };
         const user = await userNamed(params.user);
         const revoked = await revokeApiKey(ctx.db, { userId: user.id, keyId: params.keyId });
-        ctx.apiKeys.forget(params.keyId);
         if (!revoked) {
           throw new HttpError(
             404,

@@ -1,18 +1,24 @@
 import type { FastifyInstance } from "fastify";
-import { CALLBACK_PATH } from "../../config.ts";
-import { getSession } from "../../sessions.ts";
-import { failed } from "../authenticate.ts";
+import { CALLBACK_PATH, CONFIRM_PATH } from "../../config.ts";
 import type { BrokerContext } from "../context.ts";
+import { sendFailedPage } from "../failedPage.ts";
+import { flowProofOf, isTopLevelNavigation } from "../flowBinding.ts";
 import { sendPage } from "../pages.ts";
-import { refuseRateLimited } from "../rateLimitedPage.ts";
-import { SESSION_COOKIE } from "../sessionCookie.ts";
 
 const PARAM = { type: "string", maxLength: 4096 } as const;
 
+const NOT_THIS_BROWSER = [
+  "If you started it: finish it in the browser where you opened the link from `ferry integrations onedrive connect` " +
+    "(or pressed Connect OneDrive), or start again there.",
+  "If you did not start it, close this tab. Someone may have tried to get your Microsoft account connected to their " +
+    "Ferry user; nothing of yours was connected.",
+];
+
 /**
- * The OAuth redirect URI. It finishes the authorization-code flow, then either sends the browser back to the page
- * (flows started there) with `?connected=onedrive` or `?error=<code>`, or shows a page saying what happened (flows
- * started from the CLI). Every failure leaves no connection written.
+ * The OAuth redirect URI. It finishes the sign-in only in the browser the flow is bound to (see
+ * AuthorizationFlow), then sends that browser to the confirmation page; refusals explain themselves on a page (or,
+ * for a flow started from the page and answered in its own browser, go back to the page with `?error=<code>`).
+ * A refusal for want of proof leaves the sign-in as it was.
  */
 export function callbackRoute(ctx: BrokerContext) {
   return async (app: FastifyInstance) => {
@@ -28,44 +34,54 @@ export function callbackRoute(ctx: BrokerContext) {
         },
       },
       async (request, reply) => {
-        const limited = refuseRateLimited(ctx, request, reply);
-        if (limited) return limited;
-        const query = request.query as Record<string, string | undefined>;
-        const rawQuery = request.url.includes("?") ? request.url.slice(request.url.indexOf("?") + 1) : "";
-        const cookie = request.cookies[SESSION_COOKIE];
-        const session = cookie ? await getSession(ctx.db, cookie) : undefined;
-        const outcome = await ctx.authorization.complete(query, rawQuery, session?.userId);
-
-        if (outcome.ok) {
-          ctx.minter.forget(outcome.connection.user_id);
-          request.log.info({ userId: outcome.connection.user_id, flow: "code" }, "OneDrive connected");
-          if (outcome.returnToPage) return reply.code(303).header("location", "/?connected=onedrive").send();
-          const who = outcome.connection.account_email ?? "your Microsoft account";
-          return sendPage(reply, 200, {
-            title: "OneDrive connected",
-            heading: "OneDrive is connected",
+        if (!isTopLevelNavigation(request)) {
+          // An <img> or <iframe> on another page: never a person finishing a sign-in.
+          request.log.info({ outcome: "not_a_page" }, "OneDrive sign-in not completed");
+          return sendPage(reply, 403, {
+            title: "OneDrive not connected",
+            heading: "This sign-in was not completed",
             paragraphs: [
-              `Ferry is connected to OneDrive as ${who}. Jobs holding your Ferry API key can now get access tokens.`,
-              "You can close this tab.",
+              "The answer from Microsoft was loaded inside another page, not as a page of its own; Ferry stored nothing and left the sign-in as it was.",
+              ...NOT_THIS_BROWSER,
             ],
-            tone: "ok",
+            tone: "error",
           });
         }
-        if (outcome.code === "state_unknown") failed(ctx, request.ip, "oauth_state");
+        const query = request.query as Record<string, string | undefined>;
+        const rawQuery = request.url.includes("?") ? request.url.slice(request.url.indexOf("?") + 1) : "";
+        const outcome = await ctx.authorization.complete(query, rawQuery, await flowProofOf(ctx, request));
+
+        if (outcome.ok) {
+          request.log.info({ flow: "code" }, "OneDrive sign-in redeemed; waiting for confirmation");
+          return reply
+            .code(303)
+            .header("location", `${CONFIRM_PATH}?flow=${encodeURIComponent(outcome.flowId)}`)
+            .send();
+        }
         request.log.info({ outcome: outcome.code }, "OneDrive sign-in not completed");
+        if (outcome.retryAfter !== undefined) reply.header("retry-after", String(outcome.retryAfter));
         if (outcome.returnToPage) {
           return reply
             .code(303)
             .header("location", `/?error=${encodeURIComponent(outcome.code)}`)
             .send();
         }
-        return sendPage(reply, outcome.status, {
+        const page = {
           title: "OneDrive not connected",
           heading:
-            outcome.code === "access_denied" ? "You declined the connection" : "OneDrive was not connected",
-          paragraphs: [outcome.message],
-          tone: "error",
-        });
+            outcome.code === "access_denied"
+              ? "You declined the connection"
+              : outcome.code === "not_this_browser" || outcome.code === "wrong_user"
+                ? "This sign-in was not completed"
+                : "OneDrive was not connected",
+          paragraphs:
+            outcome.code === "not_this_browser" ? [outcome.message, ...NOT_THIS_BROWSER] : [outcome.message],
+          tone: "error" as const,
+        };
+        if (outcome.code === "state_unknown") {
+          return sendFailedPage(ctx, request, reply, "oauth_state", outcome.status, page);
+        }
+        return sendPage(reply, outcome.status, page);
       },
     );
   };

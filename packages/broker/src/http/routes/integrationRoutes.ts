@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { START_PATH } from "../../config.ts";
 import { isDatabaseUnavailable } from "../../databaseErrors.ts";
 import { NotConfiguredError, ONEDRIVE_SCOPES } from "../../onedrive/microsoftIdentity.ts";
 import { classifyProviderError } from "../../onedrive/providerError.ts";
@@ -81,7 +82,13 @@ export function integrationRoutes(ctx: BrokerContext) {
           returnToPage: auth.via === "session",
           loginHint: body.loginHint,
         });
-        return { authorizationUrl: started.authorizationUrl, expiresAt: iso(started.expiresAt) };
+        // The broker's own start link, not Microsoft's URL: opened as a page, it binds the flow to that browser
+        // (see AuthorizationFlow) and only then goes on to Microsoft. The field keeps its name: it is still the URL
+        // a person opens to authorize Ferry.
+        return {
+          authorizationUrl: `${ctx.config.publicUrl}${START_PATH}/${started.startToken}`,
+          expiresAt: iso(started.expiresAt),
+        };
       },
     );
 
@@ -90,6 +97,8 @@ export function integrationRoutes(ctx: BrokerContext) {
       { onRequest: authenticate, schema: { body: EMPTY_BODY } },
       async (request) => {
         const { user } = requireAuth(request);
+        // Each start is a call to Microsoft's devicecode endpoint.
+        ctx.microsoftCalls.spend("device", user.id);
         let started: Awaited<ReturnType<typeof ctx.device.start>>;
         try {
           started = await ctx.device.start(user.id);

@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isLoginLinkUsable, redeemLoginLink } from "../../loginLinks.ts";
 import { createSession, csrfTokenFor, endSession } from "../../sessions.ts";
-import { authenticator, failed, refuseCrossSite, requireAuth } from "../authenticate.ts";
+import { authenticator, refuseCrossSite, requireAuth } from "../authenticate.ts";
 import type { BrokerContext } from "../context.ts";
+import { sendFailedPage } from "../failedPage.ts";
+import { registerFormParser, TOKEN_FIELD, TOKEN_FORM } from "../formBody.ts";
 import { sendPage } from "../pages.ts";
-import { refuseRateLimited } from "../rateLimitedPage.ts";
 import { clearSessionCookie, setSessionCookie } from "../sessionCookie.ts";
-
-const TOKEN = { type: "string", maxLength: 256 } as const;
 
 /**
  * Web sign-in: opening a one-time login link shows a "Sign in" button, and pressing it (a POST from this page)
@@ -21,8 +20,7 @@ export function sessionRoutes(ctx: BrokerContext) {
   const { authenticate } = authenticator(ctx);
 
   function invalidLink(request: FastifyRequest, reply: FastifyReply) {
-    failed(ctx, request.ip, "login_link");
-    return sendPage(reply, 400, {
+    return sendFailedPage(ctx, request, reply, "login_link", 400, {
       title: "Sign-in link not valid",
       heading: "This sign-in link does not work",
       paragraphs: [
@@ -34,8 +32,6 @@ export function sessionRoutes(ctx: BrokerContext) {
   }
 
   async function showSignIn(request: FastifyRequest, reply: FastifyReply, token: string | undefined) {
-    const limited = refuseRateLimited(ctx, request, reply);
-    if (limited) return limited;
     if (token === undefined || !(await isLoginLinkUsable(ctx.db, token))) return invalidLink(request, reply);
     // Under the broker's usual no-referrer policy a browser posts this form with `Origin: null`, which the
     // login-CSRF check must refuse; same-origin lets it name this broker, and still sends nothing elsewhere.
@@ -44,13 +40,11 @@ export function sessionRoutes(ctx: BrokerContext) {
       title: "Sign in",
       heading: "Sign in to Ferry",
       paragraphs: ["This one-time link signs you in to the Integrations & Secrets page in this browser."],
-      form: { action: "/login", fields: { token }, button: "Sign in" },
+      form: { action: "/login", fields: { token }, buttons: [{ label: "Sign in" }] },
     });
   }
 
   async function signIn(request: FastifyRequest, reply: FastifyReply, token: string) {
-    const limited = refuseRateLimited(ctx, request, reply);
-    if (limited) return limited;
     // Login CSRF: another site must not submit its own link and sign this browser in as someone else.
     refuseCrossSite(request, ctx.publicOrigin);
     const redeemed = await redeemLoginLink(ctx.db, token);
@@ -65,34 +59,19 @@ export function sessionRoutes(ctx: BrokerContext) {
   return async (app: FastifyInstance) => {
     app.get(
       "/login/:token",
-      { schema: { params: { type: "object", properties: { token: TOKEN } } } },
+      { schema: { params: { type: "object", properties: { token: TOKEN_FIELD } } } },
       (request, reply) => showSignIn(request, reply, (request.params as { token: string }).token),
     );
     app.get(
       "/login",
-      { schema: { querystring: { type: "object", properties: { token: TOKEN } } } },
+      { schema: { querystring: { type: "object", properties: { token: TOKEN_FIELD } } } },
       (request, reply) => showSignIn(request, reply, (request.query as { token?: string }).token),
     );
     // Its own scope, so the form body parser applies to this one route and every API route still takes JSON only.
     await app.register(async (form) => {
-      form.addContentTypeParser(
-        "application/x-www-form-urlencoded",
-        { parseAs: "string", bodyLimit: 2048 },
-        (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
-      );
-      form.post(
-        "/login",
-        {
-          schema: {
-            body: {
-              type: "object",
-              required: ["token"],
-              additionalProperties: false,
-              properties: { token: TOKEN },
-            },
-          },
-        },
-        (request, reply) => signIn(request, reply, (request.body as { token: string }).token),
+      registerFormParser(form);
+      form.post("/login", { schema: { body: TOKEN_FORM } }, (request, reply) =>
+        signIn(request, reply, (request.body as { token: string }).token),
       );
     });
 

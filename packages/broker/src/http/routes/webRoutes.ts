@@ -22,6 +22,8 @@ const CALLBACK_ERRORS: Record<string, string> = {
   no_refresh_token:
     "Microsoft granted no offline access, so the connection could not be kept; nothing was stored.",
   authorization_error: "Microsoft ended the sign-in with an error; nothing was stored.",
+  cancelled: "You cancelled the connection before it was stored; nothing was stored.",
+  confirm_expired: "The connection waited more than 5 minutes for your answer; nothing was stored.",
 };
 
 /**
