@@ -28,6 +28,7 @@ export {
   LockTimeoutError,
   withConnectionLock,
 } from "./connectionLock.ts";
+export { prepareHome } from "./dataDirectory.ts";
 export {
   type Dialect,
   type FerryDb,

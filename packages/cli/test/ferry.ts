@@ -32,7 +32,7 @@ export function ferryEnv(home: string, extra: Record<string, string> = {}): Node
 
 export function ferry(
   args: string[],
-  options: { home: string; env?: Record<string, string>; cwd?: string },
+  options: { home: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number },
 ): Promise<Result> {
   return new Promise((resolve) => {
     execFile(
@@ -41,6 +41,7 @@ export function ferry(
       {
         env: ferryEnv(options.home, options.env),
         cwd: options.cwd,
+        ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
         maxBuffer: 64 * 1024 * 1024,
         encoding: "utf8",
       },
