@@ -42,7 +42,11 @@ interface Emulator {
 
 /** Starts the emulator as its own process (as a client benchmark would) and waits for it to listen. */
 function startEmulator(): Promise<Emulator> {
-  const child = spawn(process.execPath, [BIN, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(
+    process.execPath,
+    ["--conditions=@ferry/source", "--import", "tsx", BIN, "--port", "0"],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   return new Promise((resolve, reject) => {
     let buffered = "";
     child.stdout?.on("data", (d: Buffer) => {

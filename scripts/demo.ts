@@ -24,10 +24,17 @@ function title(file: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** `ferry run FILE`, the real CLI, in the demo's FERRY_HOME; output goes straight to ours. */
+/**
+ * `ferry run FILE`, the real CLI from the workspace's sources (its "@ferry/source" condition, through tsx), in the
+ * demo's FERRY_HOME; output goes straight to ours.
+ */
 function ferryRun(file: string, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [FERRY, "run", file], { cwd: ROOT, env, stdio: "inherit" });
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@ferry/source", "--import", "tsx", FERRY, "run", file],
+      { cwd: ROOT, env, stdio: "inherit" },
+    );
     child.on("error", fail);
     child.on("exit", (code, signal) => done(code ?? (signal ? 1 : 0)));
   });

@@ -16,7 +16,7 @@ export function startBrokerProcess(
   env: Record<string, string>,
   options: BrokerOptions = {},
 ): Promise<BrokerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", SERVER], {
+  const child = spawn(process.execPath, ["--conditions=@ferry/source", "--import", "tsx", SERVER], {
     env: { ...process.env, ...env, FERRY_BENCH_BROKER_OPTIONS: JSON.stringify(options) },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -40,7 +40,17 @@ export async function startEmulatorProcess(
   const dataDir = options.tls ? await mkdtemp(join(tmpdir(), "ferry-bench-emulator-")) : undefined;
   const child: ChildProcess = spawn(
     process.execPath,
-    [BIN, "--port", "0", ...(dataDir ? ["--tls", "--data", dataDir] : []), ...args],
+    [
+      // The emulator from its sources, as before it was built: tsx and the workspace's "@ferry/source" condition.
+      "--conditions=@ferry/source",
+      "--import",
+      "tsx",
+      BIN,
+      "--port",
+      "0",
+      ...(dataDir ? ["--tls", "--data", dataDir] : []),
+      ...args,
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const cleanup = () => (dataDir ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());

@@ -43,6 +43,8 @@ function bundle(script: string): Promise<string> {
         platform: "node",
         format: "esm",
         target: "node20",
+        // The workspace packages from their sources (as every workspace test), so a bench needs no build first.
+        conditions: ["@ferry/source"],
         outfile,
         logLevel: "warning",
         // The Graph SDK and others are CommonJS inside; give the ESM bundle a require().

@@ -1,10 +1,10 @@
 import { chmodSync, closeSync, openSync, statSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, type MigrationResultSet, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import type { DatabaseConfig } from "./config.ts";
+import { makePrivateDirectory, unusable } from "./dataDirectory.ts";
 import { migrations } from "./migrations/index.ts";
 import type { Tables } from "./schema.ts";
 
@@ -23,6 +23,8 @@ export interface OpenDatabaseOptions {
 }
 
 const INT8_OID = 20;
+/** How long the start-up connection to PostgreSQL may take before the broker gives up and says so. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export async function openDatabase(
   config: DatabaseConfig,
@@ -33,10 +35,14 @@ export async function openDatabase(
 
 async function openSqlite(path: string): Promise<FerryDb> {
   if (path !== ":memory:") {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await makePrivateDirectory(dirname(path), "FERRY_DATABASE_URL");
     // The file holds ciphertexts and key hashes: create it private before SQLite opens it. SQLite gives the
     // -wal and -shm files the main file's mode, so they stay private too.
-    closeSync(openSync(path, "a", 0o600));
+    try {
+      closeSync(openSync(path, "a", 0o600));
+    } catch (error) {
+      throw unusable("FERRY_DATABASE_URL", path, error as NodeJS.ErrnoException);
+    }
     if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   }
   const database = new SqliteDatabase(path);
@@ -71,18 +77,29 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   pool.on("connect", (client) => {
     client.on("error", () => {});
   });
-  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  // One connection tried first, on its own and with a deadline: the pool has none (a time limit there would also
+  // cut short requests queued for a busy pool), and a server that accepts the connection but never answers, or a
+  // host that drops the packets, would otherwise hold the broker's start for minutes.
+  const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  probe.on("error", () => {});
   try {
-    await sql`select 1`.execute(kysely);
+    await probe.connect();
+    await probe.query("select 1");
   } catch (error) {
-    await kysely.destroy();
+    await pool.end().catch(() => undefined);
     const where = describePostgresUrl(url);
+    const reason = /timeout/i.test((error as Error).message)
+      ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`
+      : (error as Error).message;
     throw new Error(
-      `cannot reach PostgreSQL at ${where} (FERRY_DATABASE_URL): ${(error as Error).message}. ` +
+      `cannot reach PostgreSQL at ${where} (FERRY_DATABASE_URL): ${reason}. ` +
         "Check that the server runs and the URL's host, port, user and database are right.",
       { cause: error },
     );
+  } finally {
+    await probe.end().catch(() => undefined);
   }
+  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, dialect: "postgres", close: () => kysely.destroy() };
 }
 

@@ -33,6 +33,7 @@ export {
   LockTimeoutError,
   withConnectionLock,
 } from "./connectionLock.ts";
+export { prepareHome } from "./dataDirectory.ts";
 export {
   type Dialect,
   type FerryDb,

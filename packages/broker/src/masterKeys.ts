@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { link, mkdir, open, unlink } from "node:fs/promises";
+import { link, open, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { makePrivateDirectory, prepareHome } from "./dataDirectory.ts";
 import { ConfigError } from "./errors.ts";
 
 const KEY_BYTES = 32;
@@ -114,6 +115,7 @@ export async function loadMasterKeys(config: MasterKeySettings): Promise<LoadedM
     );
   }
   const keyFile = join(config.home, MASTER_KEY_FILE);
+  await makePrivateDirectory(config.home, "FERRY_HOME");
   const existing = await readKeyFile(keyFile);
   if (existing !== undefined) return { keys: [existing], generated: false, keyFile };
   const created = await createKeyFile(config.home, keyFile);
@@ -155,7 +157,7 @@ async function readKeyFile(keyFile: string): Promise<MasterKey | undefined> {
 
 /** Returns the new key, or undefined when another process created the file first. */
 async function createKeyFile(home: string, keyFile: string): Promise<MasterKey | undefined> {
-  await mkdir(home, { recursive: true, mode: 0o700 });
+  await prepareHome(home);
   const key = MasterKey.generate();
   // Written whole under a private temporary name, then linked into place: link() fails if the file exists, so
   // two brokers starting together agree on one key, and nobody ever reads a half-written file.

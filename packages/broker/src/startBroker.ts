@@ -35,7 +35,7 @@ export interface BrokerOptions {
   logger?: LoggerSettings | Logger;
   /** The fetch used for Microsoft's token endpoint and Graph; tests wrap it to inject failures. */
   fetch?: typeof fetch;
-  /** Built web page to serve at `/`; packages/web/dist when it exists. */
+  /** Built web page to serve at `/`; by default this package's web/, where packages/web builds it. */
   webDir?: string;
   /** How long a refresher's lease lasts without renewal: how soon a crashed instance's refresh is taken over. */
   refreshLeaseMs?: number;
@@ -82,7 +82,8 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
-const DEFAULT_WEB_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
+// The same folder from src/ (in the workspace) and from dist/ (installed): the package's web/.
+const DEFAULT_WEB_DIR = fileURLToPath(new URL("../web", import.meta.url));
 
 /**
  * Starts a broker: opens and migrates the database, loads (or in embedded mode generates) the master key, and

@@ -1,24 +1,9 @@
 // The broker's HTTP API as the CLI uses it: JSON in and out with the API key as a Bearer token, and
 // the broker's `{ error: { code, message } }` turned into a CliError that says what to do next.
 
+import type { ApiMethod, ApiPath, ApiRequestBody, ApiResponse, Integration, Me } from "@ferry/api";
 import type { BrokerCredentials } from "ferry";
 import { CliError } from "./errors.ts";
-
-export interface Integration {
-  provider: string;
-  status: "connected" | "disconnected" | "needs_reconnect";
-  account: { email: string | null; name: string | null } | null;
-  scopes: string[];
-  connectedAt: string | null;
-  lastRefreshAt: string | null;
-  lastError: string | null;
-}
-
-export interface Me {
-  user: { id: string; name: string; isAdmin: boolean };
-  via: string;
-  keyId: string | null;
-}
 
 export class BrokerApi {
   constructor(readonly credentials: Omit<BrokerCredentials, "source"> & { source?: string }) {}
@@ -38,7 +23,12 @@ export class BrokerApi {
     return this.credentials.url.replace(/\/+$/, "");
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** One route of the broker's API (@ferry/api's ApiRoutes): its body and its answer are that route's types. */
+  async request<M extends ApiMethod, P extends ApiPath<M>>(
+    method: M,
+    path: P,
+    body?: ApiRequestBody<M, P>,
+  ): Promise<ApiResponse<M, P>> {
     let response: Response;
     try {
       response = await fetch(`${this.url}${path}`, {
@@ -58,7 +48,7 @@ export class BrokerApi {
     }
     const text = await response.text();
     const data = text === "" ? undefined : safeJson(text);
-    if (response.ok) return data as T;
+    if (response.ok) return data as ApiResponse<M, P>;
     const error = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
     const code = error?.code ?? `http_${response.status}`;
     const message = error?.message ?? `HTTP ${response.status}`;
@@ -74,14 +64,11 @@ export class BrokerApi {
   }
 
   me(): Promise<Me> {
-    return this.request<Me>("GET", "/api/v1/me");
+    return this.request("GET", "/api/v1/me");
   }
 
   async onedrive(): Promise<Integration | undefined> {
-    const { integrations } = await this.request<{ integrations: Integration[] }>(
-      "GET",
-      "/api/v1/integrations",
-    );
+    const { integrations } = await this.request("GET", "/api/v1/integrations");
     return integrations.find((i) => i.provider === "onedrive");
   }
 }

@@ -13,6 +13,7 @@ import {
   getUserByName,
   loadConfig,
   loginLinkUrl,
+  prepareHome,
   type RunningBroker,
   startBroker,
 } from "@ferry/broker";
@@ -52,6 +53,8 @@ export const DEV_USER = "local";
 
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   const home = options.home ?? ferryHome();
+  // Before the emulator makes its folder in it: a home that cannot be written fails here, in one line.
+  await prepareHome(home);
   const homeEnv = { FERRY_HOME: home };
   const port = options.port === 0 ? await freePort() : options.port;
   const emulator = await startEmulator({

@@ -50,6 +50,14 @@ function describe(error: unknown): string {
   }
   const code = (error as { code?: string }).code;
   const path = (error as { path?: string }).path;
+  // listen() failures of `ferry serve` and `ferry dev`: say which port, and what to change.
+  const { address, port } = error as { address?: string; port?: number };
+  if (code === "EADDRINUSE" && port !== undefined) {
+    return `port ${port} on ${address ?? "this machine"} is already in use (another broker or \`ferry dev\`?): stop it, or choose another port with --port`;
+  }
+  if (code === "EADDRNOTAVAIL" && address !== undefined) {
+    return `${address} is not an address of this machine: listen on 127.0.0.1 (the default) or 0.0.0.0 with --host`;
+  }
   if (code === "ENOENT") return `${path ?? error.message}: no such file or folder`;
   if (code === "EACCES") return `${path ?? error.message}: permission denied`;
   // @ferry/fs speaks to programmers ("pass { recursive: true }"); on the command line that is -r.

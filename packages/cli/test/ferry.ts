@@ -1,14 +1,27 @@
-// Runs the real `ferry` binary (bin/ferry.mjs under node) as a child process, the way a user does.
+// Runs the real `ferry` binary (bin/ferry.mjs under node) as a child process, the way a user does, on the
+// workspace's TypeScript sources (the packed tarball's compiled CLI is packed.test.ts's).
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { ScriptedBrowser } from "@ferry/broker";
 
 export const BIN = fileURLToPath(new URL("../bin/ferry.mjs", import.meta.url));
+/**
+ * Node's arguments that run BIN from the sources: the workspace's "@ferry/source" export condition, and tsx's ES
+ * module hooks (by path, so that they load from any working directory). ES hooks only, as the installed CLI
+ * registers them for `ferry run`: a UDF then loads as it would for a user.
+ */
+export const FERRY_NODE_ARGS = [
+  "--conditions=@ferry/source",
+  "--import",
+  pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href,
+  BIN,
+];
 
 export interface Result {
   code: number;
@@ -33,15 +46,16 @@ export function ferryEnv(home: string, extra: Record<string, string> = {}): Node
 
 export function ferry(
   args: string[],
-  options: { home: string; env?: Record<string, string>; cwd?: string },
+  options: { home: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number },
 ): Promise<Result> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [BIN, ...args],
+      [...FERRY_NODE_ARGS, ...args],
       {
         env: ferryEnv(options.home, options.env),
         cwd: options.cwd,
+        ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
         maxBuffer: 64 * 1024 * 1024,
         encoding: "utf8",
       },
@@ -63,7 +77,9 @@ export interface Running {
 }
 
 export function spawnFerry(args: string[], options: { home: string; env?: Record<string, string> }): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { env: ferryEnv(options.home, options.env) });
+  const child = spawn(process.execPath, [...FERRY_NODE_ARGS, ...args], {
+    env: ferryEnv(options.home, options.env),
+  });
   let out = "";
   let err = "";
   const waiters = new Set<() => void>();

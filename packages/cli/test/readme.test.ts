@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { connectOneDriveScripted } from "@ferry/broker";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type DevStack, startDevStack } from "../src/index.ts";
-import { BIN, ferryEnv, tempDir } from "./ferry.ts";
+import { FERRY_NODE_ARGS, ferryEnv, tempDir } from "./ferry.ts";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
 
@@ -73,7 +73,10 @@ beforeAll(async () => {
   if (finished.status !== 200) throw new Error(`connecting OneDrive failed: HTTP ${finished.status}`);
   // `ferry` on PATH, as after an install; UDF files resolve "ferry" through the repository's node_modules.
   await mkdir(join(scratch, "bin"));
-  await writeFile(join(scratch, "bin", "ferry"), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+  await writeFile(
+    join(scratch, "bin", "ferry"),
+    `#!/bin/sh\nexec "${process.execPath}" ${FERRY_NODE_ARGS.map((a) => `"${a}"`).join(" ")} "$@"\n`,
+  );
   await chmod(join(scratch, "bin", "ferry"), 0o755);
   await symlink(join(ROOT, "node_modules"), join(scratch, "node_modules"));
   await writeFile(join(scratch, "package.json"), '{ "type": "module" }\n');
@@ -102,7 +105,7 @@ describe("README.md runnable blocks", () => {
       } else {
         const file = join(scratch, `block-${block.line}.ts`);
         await writeFile(file, block.code);
-        result = await run(process.execPath, [BIN, "run", file], cwd, env);
+        result = await run(process.execPath, [...FERRY_NODE_ARGS, "run", file], cwd, env);
       }
       const shown = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
       expect(result.code, shown).toBe(0);

@@ -8,7 +8,7 @@ import { mkdir, open, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EmulatorAdmin } from "@ferry/emulator";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { BIN, connectOneDrive, type Dev, ferry, startDev, tempDir } from "./ferry.ts";
+import { connectOneDrive, type Dev, FERRY_NODE_ARGS, ferry, startDev, tempDir } from "./ferry.ts";
 import { hashFile, hashTree } from "./trees.ts";
 
 let home: string;
@@ -162,7 +162,7 @@ describe("file transfers", () => {
     await admin.settings({ bandwidth: 40_000_000 });
     const socket = `ferry-cli-${process.pid}`;
     const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
-    const command = `env -u FERRY_URL -u FERRY_API_KEY FERRY_HOME='${home}' NO_COLOR=1 '${process.execPath}' '${BIN}' cp '${big}' onedrive://big.bin; echo FERRY_EXIT=$?; sleep 600`;
+    const command = `env -u FERRY_URL -u FERRY_API_KEY FERRY_HOME='${home}' NO_COLOR=1 '${process.execPath}' ${FERRY_NODE_ARGS.map((a) => `'${a}'`).join(" ")} cp '${big}' onedrive://big.bin; echo FERRY_EXIT=$?; sleep 600`;
     try {
       tmux("new-session", "-d", "-s", "cp", "-x", "160", "-y", "20", command);
       let during = "";
@@ -201,7 +201,7 @@ describe("file transfers", () => {
         "160",
         "-y",
         "10",
-        `env -u FERRY_URL -u FERRY_API_KEY FERRY_HOME='${home}' NO_COLOR=1 '${process.execPath}' '${BIN}' integrations onedrive token; echo FERRY_EXIT=$?; sleep 600`,
+        `env -u FERRY_URL -u FERRY_API_KEY FERRY_HOME='${home}' NO_COLOR=1 '${process.execPath}' ${FERRY_NODE_ARGS.map((a) => `'${a}'`).join(" ")} integrations onedrive token; echo FERRY_EXIT=$?; sleep 600`,
       );
       let pane = "";
       for (let i = 0; i < 150 && !pane.includes("FERRY_EXIT="); i++) {

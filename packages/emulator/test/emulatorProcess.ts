@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const BIN = fileURLToPath(new URL("../bin/ferry-emulator.mjs", import.meta.url));
+/** Node's arguments that run BIN from the TypeScript sources: the "@ferry/source" export condition, and tsx. */
+const NODE_ARGS = ["--conditions=@ferry/source", "--import", "tsx", BIN];
 
 export interface EmulatorProcess {
   child: ChildProcess;
@@ -14,7 +16,7 @@ export interface EmulatorProcess {
 
 /** Starts `ferry-emulator` as a separate process and waits for its listening line. */
 export function spawnEmulator(args: string[]): Promise<EmulatorProcess> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   const stdout: string[] = [];
   let stderr = "";
   const exited = new Promise<number | string>((resolve) => {
@@ -55,7 +57,7 @@ export function spawnEmulator(args: string[]): Promise<EmulatorProcess> {
 export function runEmulator(
   args: string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => {

@@ -3,16 +3,9 @@
 // share one broker call, and a token Graph refused (401) is named to the broker by its expiry so
 // the broker replaces it rather than returning it from its cache again.
 
+import type { ApiErrorBody, MintedToken, TokenRequest } from "@ferry/api";
 import { FerryError, type TokenSource } from "@ferry/graph";
 import type { BrokerCredentials } from "./credentials.ts";
-
-export interface MintedToken {
-  accessToken: string;
-  /** ISO time. */
-  expiresAt: string;
-  scope: string;
-  account: { email: string; name: string };
-}
 
 /**
  * Refetch this long before expiry, so a token never runs out in the middle of a request; for a token that
@@ -43,7 +36,7 @@ export function brokerTokenSource(
         response = await fetchImpl(endpoint, {
           method: "POST",
           headers: { authorization: `Bearer ${credentials.apiKey}`, "content-type": "application/json" },
-          body: JSON.stringify(stale ? { staleExpiresAt: stale } : {}),
+          body: JSON.stringify((stale ? { staleExpiresAt: stale } : {}) satisfies TokenRequest),
           ...(signal ? { signal } : {}),
         });
       } catch (error) {
@@ -57,9 +50,7 @@ export function brokerTokenSource(
         continue;
       }
       if (response.ok) return (await response.json()) as MintedToken;
-      const body = (await response.json().catch(() => ({}))) as {
-        error?: { code?: string; message?: string };
-      };
+      const body = (await response.json().catch(() => ({}))) as Partial<ApiErrorBody>;
       const code = body.error?.code ?? `http_${response.status}`;
       const detail = body.error?.message ?? `HTTP ${response.status}`;
       if (response.status === 503 && attempt < ATTEMPTS) {

@@ -1,9 +1,10 @@
 // `onedriveConnect()`: the connection a job uses. It is the OneDrive client core with tokens from
 // the broker, plus the `onedrive://` filesystem over it, registered as the current connection.
 
+import type { MintedToken } from "@ferry/api";
 import { OneDriveFileSystem, setDefaultOneDrive } from "@ferry/fs";
 import { DEFAULT_GRAPH_URL, OneDriveClient, type OneDriveClientOptions } from "@ferry/graph";
-import { type BrokerTokenSource, brokerTokenSource, type MintedToken } from "./brokerTokenSource.ts";
+import { type BrokerTokenSource, brokerTokenSource } from "./brokerTokenSource.ts";
 import { type BrokerCredentials, findCredentials } from "./credentials.ts";
 
 export interface ConnectOptions extends Partial<Omit<OneDriveClientOptions, "token" | "baseUrl">> {

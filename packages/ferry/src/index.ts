@@ -4,9 +4,11 @@
 import type { OneDriveFileSystem } from "@ferry/fs";
 import { currentConnection } from "./connect.ts";
 
+// The broker's answer to a token request, as the broker's API contract states it.
+export type { MintedToken } from "@ferry/api";
 export * from "@ferry/fs";
 export * from "@ferry/graph";
-export type { BrokerTokenSource, MintedToken } from "./brokerTokenSource.ts";
+export type { BrokerTokenSource } from "./brokerTokenSource.ts";
 export { type ConnectOptions, currentConnection, OneDriveConnection, onedriveConnect } from "./connect.ts";
 export {
   type BrokerCredentials,

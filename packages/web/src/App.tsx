@@ -1,3 +1,4 @@
+import type { Session } from "@ferry/api";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { ApiError, BrokerApi } from "./api.ts";
 import { type CallbackResult, takeCallbackResult } from "./callbackResult.ts";
@@ -6,7 +7,6 @@ import { IntegrationsPage } from "./components/IntegrationsPage.tsx";
 import { PageSkeleton } from "./components/PageSkeleton.tsx";
 import { SignInScreen } from "./components/SignInScreen.tsx";
 import { UnavailableScreen } from "./components/UnavailableScreen.tsx";
-import type { Session } from "./types.ts";
 
 type SessionState =
   | { kind: "loading" }

@@ -1,4 +1,13 @@
-import type { Disconnected, Integration, MintedToken, Session } from "./types.ts";
+import type {
+  ApiMethod,
+  ApiPath,
+  ApiRequestBody,
+  ApiResponse,
+  Disconnected,
+  Integration,
+  MintedToken,
+  Session,
+} from "@ferry/api";
 
 /** A broker answer other than 2xx, with the broker's `{ error: { code, message } }` when it sent one. */
 export class ApiError extends Error {
@@ -21,14 +30,14 @@ export class BrokerApi {
   constructor(private readonly csrfToken: string | null = null) {}
 
   static session(): Promise<Session> {
-    return request<Session>("GET", "/api/v1/session", null);
+    return request("GET", "/api/v1/session", null);
   }
 
   /** `check`: the broker tries the stored token at Microsoft first, so a revoked grant shows up now. */
   async onedrive(check: boolean): Promise<Integration> {
-    const { integrations } = await request<{ integrations: Integration[] }>(
+    const { integrations } = await request(
       "GET",
-      `/api/v1/integrations${check ? "?check=1" : ""}`,
+      check ? "/api/v1/integrations?check=1" : "/api/v1/integrations",
       null,
     );
     const onedrive = integrations.find((i) => i.provider === "onedrive");
@@ -37,7 +46,7 @@ export class BrokerApi {
   }
 
   async startConnect(): Promise<string> {
-    const { authorizationUrl } = await request<{ authorizationUrl: string }>(
+    const { authorizationUrl } = await request(
       "POST",
       "/api/v1/integrations/onedrive/connect",
       this.csrfToken,
@@ -47,24 +56,26 @@ export class BrokerApi {
   }
 
   mintToken(): Promise<MintedToken> {
-    return request<MintedToken>("POST", "/api/v1/integrations/onedrive/token", this.csrfToken, {});
+    return request("POST", "/api/v1/integrations/onedrive/token", this.csrfToken, {});
   }
 
   disconnect(): Promise<Disconnected> {
-    return request<Disconnected>("DELETE", "/api/v1/integrations/onedrive", this.csrfToken);
+    return request("DELETE", "/api/v1/integrations/onedrive", this.csrfToken);
   }
 
   async logout(): Promise<void> {
-    await request<undefined>("POST", "/api/v1/logout", this.csrfToken, {});
+    await request("POST", "/api/v1/logout", this.csrfToken, {});
   }
 }
 
-async function request<T>(
-  method: "GET" | "POST" | "DELETE",
-  path: string,
+/** One route of the broker's API (@ferry/api's ApiRoutes): its body and its answer are that route's types. */
+async function request<M extends ApiMethod, P extends ApiPath<M>>(
+  method: M,
+  path: P,
   csrfToken: string | null,
-  body?: object,
-): Promise<T> {
+  body?: ApiRequestBody<M, P>,
+): Promise<ApiResponse<M, P>> {
+  type T = ApiResponse<M, P>;
   const headers: Record<string, string> = { accept: "application/json" };
   if (method !== "GET" && csrfToken !== null) headers["x-csrf-token"] = csrfToken;
   if (body !== undefined) headers["content-type"] = "application/json";

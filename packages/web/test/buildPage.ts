@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const WEB_DIR = fileURLToPath(new URL("..", import.meta.url));
-export const DIST_DIR = join(WEB_DIR, "dist");
+/** Where vite.config.ts builds the page: into the broker's package, which serves and ships it. */
+export const DIST_DIR = join(WEB_DIR, "..", "broker", "web");
 
 /**
- * Builds the page into dist/ unless the build there is newer than every source file, so the browser test always
+ * Builds the page unless the build there is newer than every source file, so the browser test always
  * drives the current page: `npm test` builds it first (scripts/test.mjs), a lone `vitest run packages/web` too.
  */
 export function ensurePageBuilt(): void {

@@ -7,7 +7,7 @@ import type { RunningEmulator } from "@ferry/emulator";
 
 /**
  * `ferry dev` itself (startDevStack, as `ferry dev --no-auto-consent` runs it) in a temporary FERRY_HOME on a free
- * port: the emulator with its real sign-in and consent pages, and a broker serving the built page (packages/web/dist).
+ * port: the emulator with its real sign-in and consent pages, and a broker serving the built page (packages/broker/web).
  */
 export interface PageStack {
   emu: RunningEmulator;

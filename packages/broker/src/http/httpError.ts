@@ -1,25 +1,10 @@
+import type { ApiErrorBody, ApiErrorCode } from "@ferry/api";
+
 /**
  * Every error the HTTP API answers, as `{ "error": { "code", "message" } }`. The message is written for the person
  * reading it (what happened, what to do) and never carries a token, a key or a secret.
  */
-export type ErrorCode =
-  | "invalid_request"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "unauthorized"
-  | "forbidden"
-  | "csrf_failed"
-  | "rate_limited"
-  | "not_found"
-  | "not_connected"
-  | "needs_reconnect"
-  | "refresh_unavailable"
-  | "provider_error"
-  | "not_configured"
-  | "conflict"
-  | "vault_unreadable"
-  | "database_unavailable"
-  | "internal_error";
+export type ErrorCode = ApiErrorCode;
 
 export class HttpError extends Error {
   override name = "HttpError";
@@ -33,7 +18,7 @@ export class HttpError extends Error {
     super(message);
   }
 
-  toBody(): { error: { code: ErrorCode; message: string } } {
+  toBody(): ApiErrorBody {
     return { error: { code: this.code, message: this.message } };
   }
 }

@@ -1,7 +1,7 @@
 // `ferry dev`: see devStack.ts.
 
 import type { Command } from "commander";
-import { UsageError } from "../errors.ts";
+import { CliError, EXIT_FAILURE, UsageError } from "../errors.ts";
 import { onShutdown } from "../shutdown.ts";
 
 export function registerDev(program: Command): void {
@@ -48,6 +48,17 @@ export function registerDev(program: Command): void {
           autoConsent: options.autoConsent === false ? undefined : options.autoConsent,
           seedDemoFiles: options.seedDemoFiles === true,
           account: options.autoConsent === false ? "personal" : options.autoConsent,
+        }).catch((error: unknown) => {
+          // errors.ts names a port in use and says --port; the emulator's has a flag of its own.
+          const { code, port: busy } = error as { code?: string; port?: number };
+          if (code === "EADDRINUSE" && busy === emulatorPort && emulatorPort !== port) {
+            throw new CliError(
+              `the emulator's port ${busy} is already in use: choose another with --emulator-port, or 0 for any free one`,
+              EXIT_FAILURE,
+              { cause: error },
+            );
+          }
+          throw error;
         });
         process.stdout.write(
           [

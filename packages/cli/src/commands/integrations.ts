@@ -1,7 +1,7 @@
 // `ferry integrations …`: connect OneDrive (browser or device code), print a token, disconnect, list.
 
 import type { Command } from "commander";
-import { BrokerApi, type Integration } from "../brokerApi.ts";
+import { BrokerApi } from "../brokerApi.ts";
 import { CliError } from "../errors.ts";
 import { paint, printJson, printTable } from "../output.ts";
 import { startSpinner } from "../spinner.ts";
@@ -24,10 +24,7 @@ export function registerIntegrations(program: Command): void {
     .addHelpText("after", "\nExamples:\n  ferry integrations list\n  ferry integrations list --json | jq .")
     .action(async (options: { json?: boolean }) => {
       const api = await BrokerApi.fromEnvironment();
-      const { integrations: list } = await api.request<{ integrations: Integration[] }>(
-        "GET",
-        "/api/v1/integrations",
-      );
+      const { integrations: list } = await api.request("GET", "/api/v1/integrations");
       if (options.json) return printJson(list);
       printTable(
         list.map((i) => ({
@@ -75,11 +72,7 @@ export function registerIntegrations(program: Command): void {
     )
     .action(async () => {
       const api = await BrokerApi.fromEnvironment();
-      const { accessToken } = await api.request<{ accessToken: string }>(
-        "POST",
-        "/api/v1/integrations/onedrive/token",
-        {},
-      );
+      const { accessToken } = await api.request("POST", "/api/v1/integrations/onedrive/token", {});
       if (process.stdout.isTTY) {
         process.stderr.write(
           `${paint("yellow", "warning:", process.stderr)} this token grants access to your OneDrive until it expires; do not paste it anywhere shared\n`,
@@ -94,11 +87,7 @@ export function registerIntegrations(program: Command): void {
     .addHelpText("after", "\nExamples:\n  ferry integrations onedrive revoke")
     .action(async () => {
       const api = await BrokerApi.fromEnvironment();
-      const result = await api.request<{
-        disconnected: boolean;
-        message: string;
-        removeAccess: Record<string, string>;
-      }>("DELETE", "/api/v1/integrations/onedrive");
+      const result = await api.request("DELETE", "/api/v1/integrations/onedrive");
       process.stdout.write(`${result.message}\n`);
       for (const how of Object.values(result.removeAccess)) process.stdout.write(`  - ${how}\n`);
     });
@@ -106,7 +95,7 @@ export function registerIntegrations(program: Command): void {
 
 async function connectInBrowser(api: BrokerApi, browser: boolean): Promise<void> {
   const since = Date.now();
-  const { authorizationUrl, expiresAt } = await api.request<{ authorizationUrl: string; expiresAt: string }>(
+  const { authorizationUrl, expiresAt } = await api.request(
     "POST",
     "/api/v1/integrations/onedrive/connect",
     {},
@@ -135,11 +124,7 @@ async function connectInBrowser(api: BrokerApi, browser: boolean): Promise<void>
 }
 
 async function connectWithDeviceCode(api: BrokerApi): Promise<void> {
-  const started = await api.request<{ userCode: string; verificationUri: string; expiresAt: string }>(
-    "POST",
-    "/api/v1/integrations/onedrive/device",
-    {},
-  );
+  const started = await api.request("POST", "/api/v1/integrations/onedrive/device", {});
   process.stdout.write(
     `On any device, open ${started.verificationUri} and enter the code ${started.userCode}\n` +
       `User code: ${started.userCode}\nVerification URL: ${started.verificationUri}\n`,
@@ -148,10 +133,7 @@ async function connectWithDeviceCode(api: BrokerApi): Promise<void> {
   try {
     // The broker polls Microsoft; we only ask the broker how that is going.
     await pollUntil(Date.parse(started.expiresAt), async () => {
-      const { status, detail } = await api.request<{ status: string; detail: string | null }>(
-        "GET",
-        "/api/v1/integrations/onedrive/device",
-      );
+      const { status, detail } = await api.request("GET", "/api/v1/integrations/onedrive/device");
       if (status === "connected") return true;
       if (status === "declined" || status === "expired" || status === "failed") {
         throw new CliError(

@@ -1,6 +1,6 @@
-// `ferry run FILE.ts`: the UDF runner. The CLI runs under tsx already (bin/ferry.mjs), so the user's
-// TypeScript file is imported directly; inside it `onedriveConnect()` and `onedrive://` paths find the
-// broker through FERRY_HOME's credentials file, exactly as in a standalone job.
+// `ferry run FILE.ts`: the UDF runner. The CLI itself is compiled JavaScript; tsx is loaded only here, and only
+// for a TypeScript file, so every other command starts without it. Inside the UDF `onedriveConnect()` and
+// `onedrive://` paths find the broker through FERRY_HOME's credentials file, exactly as in a standalone job.
 
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -54,6 +54,10 @@ export function registerRun(program: Command): void {
  * loader with "require() of ES Module … in a cycle"; say what to do instead.
  */
 async function importUdf(file: string, path: string): Promise<{ default?: unknown }> {
+  if (/\.[cm]?tsx?$/.test(path)) {
+    const { register } = await import("tsx/esm/api");
+    register();
+  }
   try {
     return (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (error) {

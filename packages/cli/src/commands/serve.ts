@@ -2,6 +2,7 @@
 
 import type { Command } from "commander";
 import { brokerConfig } from "../brokerConfig.ts";
+import { UsageError } from "../errors.ts";
 import { onShutdown } from "../shutdown.ts";
 
 export function registerServe(program: Command): void {
@@ -32,6 +33,9 @@ export function registerServe(program: Command): void {
         trustProxy?: string;
         logLevel: string;
       }) => {
+        const port = options.port === undefined ? undefined : Number(options.port);
+        if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+          throw new UsageError(`--port ${options.port} is not a port (0-65535)`);
         const { startBroker } = await import("@ferry/broker");
         const config = await brokerConfig({
           FERRY_HOME: options.home,
@@ -41,7 +45,7 @@ export function registerServe(program: Command): void {
         });
         const broker = await startBroker(config, {
           host: options.host,
-          ...(options.port !== undefined ? { port: Number(options.port) } : {}),
+          ...(port !== undefined ? { port } : {}),
           // Logs go to stderr so stdout stays the human summary below.
           logger: { level: options.logLevel, stream: process.stderr },
         });

@@ -1,5 +1,5 @@
+import type { Integration } from "@ferry/api";
 import { formatTime } from "../formatTime.ts";
-import type { Integration } from "../types.ts";
 import { EmailAddress } from "./EmailAddress.tsx";
 
 interface Props {

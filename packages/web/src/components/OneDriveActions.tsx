@@ -1,4 +1,4 @@
-import type { ConnectionStatus } from "../types.ts";
+import type { ConnectionStatus } from "@ferry/api";
 
 interface Props {
   /** null while loading: the row keeps its height, with its buttons disabled. */

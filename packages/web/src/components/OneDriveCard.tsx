@@ -1,7 +1,7 @@
+import type { Disconnected, Integration } from "@ferry/api";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, type BrokerApi } from "../api.ts";
 import type { CallbackResult } from "../callbackResult.ts";
-import type { Disconnected, Integration } from "../types.ts";
 import { ConnectionTimes } from "./ConnectionTimes.tsx";
 import { DisconnectDialog } from "./DisconnectDialog.tsx";
 import { Notice } from "./Notice.tsx";

@@ -1,4 +1,4 @@
-import type { Disconnected } from "../types.ts";
+import type { Disconnected } from "@ferry/api";
 
 interface Props {
   result: Disconnected;

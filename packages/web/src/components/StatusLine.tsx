@@ -1,5 +1,5 @@
+import type { Integration } from "@ferry/api";
 import { reconnectReason } from "../reconnectReason.ts";
-import type { Integration } from "../types.ts";
 import { EmailAddress } from "./EmailAddress.tsx";
 
 interface Props {

@@ -1,7 +1,7 @@
+import type { MintedToken } from "@ferry/api";
 import { useEffect, useRef, useState } from "react";
 import { ApiError, type BrokerApi } from "../api.ts";
 import { formatTime } from "../formatTime.ts";
-import type { MintedToken } from "../types.ts";
 
 interface Props {
   api: BrokerApi;

@@ -1,9 +1,12 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Integration } from "@ferry/api";
 import type { FastifyInstance } from "fastify";
 import { START_PATH } from "../../config.ts";
 import { isDatabaseUnavailable } from "../../databaseErrors.ts";
 import { NotConfiguredError, ONEDRIVE_SCOPES } from "../../onedrive/microsoftIdentity.ts";
 import { classifyProviderError } from "../../onedrive/providerError.ts";
 import type { ConnectionRow } from "../../schema.ts";
+import { API_ROUTES } from "../apiSchemas.ts";
 import { authenticator, requireAuth } from "../authenticate.ts";
 import type { BrokerContext } from "../context.ts";
 import { HttpError } from "../httpError.ts";
@@ -17,38 +20,22 @@ export const REMOVE_ACCESS = {
     "Work or school accounts: https://myapps.microsoft.com → Ferry → Manage your application → Revoke permissions.",
 } as const;
 
-const EMPTY_BODY = { type: "object", additionalProperties: false, properties: {} } as const;
-/** `staleExpiresAt`: the expiry of a token Graph refused, so the broker replaces it (see TokenMinter.mint). */
-const TOKEN_BODY = {
-  type: "object",
-  additionalProperties: false,
-  properties: { staleExpiresAt: { type: "string", format: "date-time" } },
-} as const;
-
 export function integrationRoutes(ctx: BrokerContext) {
   const { authenticate } = authenticator(ctx);
-  return async (app: FastifyInstance) => {
+  return async (instance: FastifyInstance) => {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     app.get(
       "/api/v1/integrations",
-      {
-        onRequest: authenticate,
-        schema: {
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            properties: { check: { enum: ["1"] } },
-          },
-        },
-      },
+      { onRequest: authenticate, schema: API_ROUTES["GET /api/v1/integrations"] },
       async (request) => {
         const { user } = requireAuth(request);
-        if ((request.query as { check?: string }).check === "1") await checkConnection(ctx, user.id);
+        if (request.query.check === "1") await checkConnection(ctx, user.id);
         const row = await ctx.connections.byUser(user.id);
         const device = await ctx.device.latest(user.id);
         return {
           integrations: [
             {
-              provider: "onedrive",
+              provider: "onedrive" as const,
               ...describeConnection(row),
               requestedScopes: [...ONEDRIVE_SCOPES],
               deviceFlow:
@@ -63,19 +50,10 @@ export function integrationRoutes(ctx: BrokerContext) {
 
     app.post(
       "/api/v1/integrations/onedrive/connect",
-      {
-        onRequest: authenticate,
-        schema: {
-          body: {
-            type: "object",
-            additionalProperties: false,
-            properties: { loginHint: { type: "string", minLength: 1, maxLength: 256 } },
-          },
-        },
-      },
+      { onRequest: authenticate, schema: API_ROUTES["POST /api/v1/integrations/onedrive/connect"] },
       async (request) => {
         const auth = requireAuth(request);
-        const body = (request.body ?? {}) as { loginHint?: string };
+        const body = request.body;
         const started = await ctx.authorization.start(auth.user.id, {
           // A flow started from the page goes back to the page; one started with an API key (the CLI) ends on a
           // plain "you can close this tab" page.
@@ -94,7 +72,7 @@ export function integrationRoutes(ctx: BrokerContext) {
 
     app.post(
       "/api/v1/integrations/onedrive/device",
-      { onRequest: authenticate, schema: { body: EMPTY_BODY } },
+      { onRequest: authenticate, schema: API_ROUTES["POST /api/v1/integrations/onedrive/device"] },
       async (request) => {
         const { user } = requireAuth(request);
         // Each start is a call to Microsoft's devicecode endpoint.
@@ -123,19 +101,23 @@ export function integrationRoutes(ctx: BrokerContext) {
       },
     );
 
-    app.get("/api/v1/integrations/onedrive/device", { onRequest: authenticate }, async (request) => {
-      const { user } = requireAuth(request);
-      const latest = await ctx.device.latest(user.id);
-      if (latest === undefined) return { status: "none", expiresAt: null, detail: null };
-      return { status: latest.status, expiresAt: iso(latest.expiresAt), detail: latest.detail };
-    });
+    app.get(
+      "/api/v1/integrations/onedrive/device",
+      { onRequest: authenticate, schema: API_ROUTES["GET /api/v1/integrations/onedrive/device"] },
+      async (request) => {
+        const { user } = requireAuth(request);
+        const latest = await ctx.device.latest(user.id);
+        if (latest === undefined) return { status: "none", expiresAt: null, detail: null } as const;
+        return { status: latest.status, expiresAt: iso(latest.expiresAt), detail: latest.detail };
+      },
+    );
 
     app.post(
       "/api/v1/integrations/onedrive/token",
-      { onRequest: authenticate, schema: { body: TOKEN_BODY } },
+      { onRequest: authenticate, schema: API_ROUTES["POST /api/v1/integrations/onedrive/token"] },
       async (request) => {
         const { user } = requireAuth(request);
-        const stale = (request.body as { staleExpiresAt?: string } | undefined)?.staleExpiresAt;
+        const stale = request.body.staleExpiresAt;
         const token = await ctx.minter.mint(user.id, stale === undefined ? undefined : Date.parse(stale));
         return {
           accessToken: token.accessToken,
@@ -146,22 +128,26 @@ export function integrationRoutes(ctx: BrokerContext) {
       },
     );
 
-    app.delete("/api/v1/integrations/onedrive", { onRequest: authenticate }, async (request) => {
-      const { user } = requireAuth(request);
-      const removed = await ctx.connections.delete(user.id);
-      ctx.minter.forget(user.id);
-      request.log.info({ userId: user.id, wasConnected: removed !== undefined }, "OneDrive disconnected");
-      return {
-        disconnected: removed !== undefined,
-        message:
-          (removed === undefined
-            ? "OneDrive was not connected; nothing was stored. "
-            : `Disconnected ${removed.account_email ?? "OneDrive"}: every token Ferry stored for it is deleted. `) +
-          "Your files in OneDrive are untouched. Microsoft has no way for an app to revoke its own access, so to remove " +
-          "Ferry from your Microsoft account as well, do it there.",
-        removeAccess: REMOVE_ACCESS,
-      };
-    });
+    app.delete(
+      "/api/v1/integrations/onedrive",
+      { onRequest: authenticate, schema: API_ROUTES["DELETE /api/v1/integrations/onedrive"] },
+      async (request) => {
+        const { user } = requireAuth(request);
+        const removed = await ctx.connections.delete(user.id);
+        ctx.minter.forget(user.id);
+        request.log.info({ userId: user.id, wasConnected: removed !== undefined }, "OneDrive disconnected");
+        return {
+          disconnected: removed !== undefined,
+          message:
+            (removed === undefined
+              ? "OneDrive was not connected; nothing was stored. "
+              : `Disconnected ${removed.account_email ?? "OneDrive"}: every token Ferry stored for it is deleted. `) +
+            "Your files in OneDrive are untouched. Microsoft has no way for an app to revoke its own access, so to remove " +
+            "Ferry from your Microsoft account as well, do it there.",
+          removeAccess: REMOVE_ACCESS,
+        };
+      },
+    );
   };
 }
 
@@ -189,7 +175,9 @@ async function checkConnection(ctx: BrokerContext, userId: string): Promise<void
   }
 }
 
-function describeConnection(row: ConnectionRow | undefined) {
+function describeConnection(
+  row: ConnectionRow | undefined,
+): Omit<Integration, "provider" | "requestedScopes" | "deviceFlow"> {
   if (row === undefined) {
     return {
       status: "disconnected",

@@ -1,6 +1,8 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isLoginLinkUsable, redeemLoginLink } from "../../loginLinks.ts";
 import { createSession, csrfTokenFor, endSession } from "../../sessions.ts";
+import { API_ROUTES } from "../apiSchemas.ts";
 import { authenticator, refuseCrossSite, requireAuth } from "../authenticate.ts";
 import type { BrokerContext } from "../context.ts";
 import { sendFailedPage } from "../failedPage.ts";
@@ -56,7 +58,8 @@ export function sessionRoutes(ctx: BrokerContext) {
     return reply.code(303).header("location", "/").send();
   }
 
-  return async (app: FastifyInstance) => {
+  return async (instance: FastifyInstance) => {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     app.get(
       "/login/:token",
       { schema: { params: { type: "object", properties: { token: TOKEN_FIELD } } } },
@@ -77,10 +80,7 @@ export function sessionRoutes(ctx: BrokerContext) {
 
     app.post(
       "/api/v1/logout",
-      {
-        onRequest: authenticate,
-        schema: { body: { type: "object", additionalProperties: false, properties: {} } },
-      },
+      { onRequest: authenticate, schema: API_ROUTES["POST /api/v1/logout"] },
       async (request, reply) => {
         const auth = requireAuth(request);
         if (auth.sessionToken !== undefined) await endSession(ctx.db, auth.sessionToken);
@@ -89,23 +89,31 @@ export function sessionRoutes(ctx: BrokerContext) {
       },
     );
 
-    app.get("/api/v1/session", { onRequest: authenticate }, async (request) => {
-      const auth = requireAuth(request);
-      return {
-        user: { id: auth.user.id, name: auth.user.name, isAdmin: auth.user.isAdmin },
-        via: auth.via,
-        // Only a cookie session needs one; API-key requests are not exposed to CSRF.
-        csrfToken: auth.sessionToken === undefined ? null : csrfTokenFor(auth.sessionToken),
-      };
-    });
+    app.get(
+      "/api/v1/session",
+      { onRequest: authenticate, schema: API_ROUTES["GET /api/v1/session"] },
+      async (request) => {
+        const auth = requireAuth(request);
+        return {
+          user: { id: auth.user.id, name: auth.user.name, isAdmin: auth.user.isAdmin },
+          via: auth.via,
+          // Only a cookie session needs one; API-key requests are not exposed to CSRF.
+          csrfToken: auth.sessionToken === undefined ? null : csrfTokenFor(auth.sessionToken),
+        };
+      },
+    );
 
-    app.get("/api/v1/me", { onRequest: authenticate }, async (request) => {
-      const auth = requireAuth(request);
-      return {
-        user: { id: auth.user.id, name: auth.user.name, isAdmin: auth.user.isAdmin },
-        via: auth.via,
-        keyId: auth.apiKeyId ?? null,
-      };
-    });
+    app.get(
+      "/api/v1/me",
+      { onRequest: authenticate, schema: API_ROUTES["GET /api/v1/me"] },
+      async (request) => {
+        const auth = requireAuth(request);
+        return {
+          user: { id: auth.user.id, name: auth.user.name, isAdmin: auth.user.isAdmin },
+          via: auth.via,
+          keyId: auth.apiKeyId ?? null,
+        };
+      },
+    );
   };
 }

@@ -1,0 +1,44 @@
+// The routes of the contract, each with what it takes and what it answers, so a client names a route and gets its
+// types rather than writing them out: a client that disagreed with the broker would have to say so in a cast.
+
+import type {
+  ConnectRequest,
+  ConnectStarted,
+  DeviceFlowProgress,
+  DeviceRequest,
+  DeviceStarted,
+} from "./connect.ts";
+import type { Disconnected, IntegrationList } from "./integrations.ts";
+import type { LogoutRequest, Me, Session } from "./session.ts";
+import type { MintedToken, TokenRequest } from "./token.ts";
+
+/** `body`: the JSON the route takes (`undefined`: none); `response`: its 2xx JSON (`undefined`: 204, no body). */
+export interface ApiRoutes {
+  "GET /api/v1/integrations": { body: undefined; response: IntegrationList };
+  "POST /api/v1/integrations/onedrive/connect": { body: ConnectRequest; response: ConnectStarted };
+  "POST /api/v1/integrations/onedrive/device": { body: DeviceRequest; response: DeviceStarted };
+  "GET /api/v1/integrations/onedrive/device": { body: undefined; response: DeviceFlowProgress };
+  "POST /api/v1/integrations/onedrive/token": { body: TokenRequest; response: MintedToken };
+  "DELETE /api/v1/integrations/onedrive": { body: undefined; response: Disconnected };
+  "GET /api/v1/session": { body: undefined; response: Session };
+  "GET /api/v1/me": { body: undefined; response: Me };
+  "POST /api/v1/logout": { body: LogoutRequest; response: undefined };
+}
+
+export type ApiMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+/** The paths of `method`'s routes; a query string may follow (`/api/v1/integrations?check=1`). */
+export type ApiPath<M extends ApiMethod> = {
+  [K in keyof ApiRoutes]: K extends `${M} ${infer P}` ? P | `${P}?${string}` : never;
+}[keyof ApiRoutes];
+
+type RouteOf<
+  M extends ApiMethod,
+  P extends string,
+> = `${M} ${P extends `${infer Base}?${string}` ? Base : P}` & keyof ApiRoutes;
+
+/** What `method path` takes as its JSON body. */
+export type ApiRequestBody<M extends ApiMethod, P extends ApiPath<M>> = ApiRoutes[RouteOf<M, P>]["body"];
+
+/** What `method path` answers with a 2xx. */
+export type ApiResponse<M extends ApiMethod, P extends ApiPath<M>> = ApiRoutes[RouteOf<M, P>]["response"];
