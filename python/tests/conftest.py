@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from scripted_browser import connect_onedrive
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = REPO / "packages" / "graph" / "test" / "cases"
@@ -140,11 +141,9 @@ class Stack:
         )
 
     def connect_onedrive(self) -> None:
-        """The real authorization-code flow: the broker's authorization URL, the emulator's auto-consent, the
-        broker's callback."""
-        started = self.broker("POST", "/api/v1/integrations/onedrive/connect", {})
-        started.raise_for_status()
-        finished = requests.get(started.json()["authorizationUrl"], timeout=60)
+        """The real authorization-code flow in a scripted browser: the broker's start link, the emulator's picker
+        and consent, the broker's callback and its confirmation."""
+        finished = connect_onedrive(self.broker_url, self.api_key)
         finished.raise_for_status()
         status = self.broker("GET", "/api/v1/integrations").json()["integrations"][0]["status"]
         assert status == "connected", status
