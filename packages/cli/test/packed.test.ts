@@ -16,6 +16,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ScriptedBrowser } from "@ferry/broker";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { demoFiles } from "../src/demoFiles.ts";
 import { freePort } from "./ferry.ts";
@@ -235,8 +236,16 @@ describe("Ferry installed from its packed tarballs, outside the workspace", () =
         cwd: project,
         env,
       });
-      const url = /(http\S+authorize\S+)/.exec(await waitForOutput(connect, /authorize/))?.[1] ?? "";
-      expect((await fetch(url)).ok).toBe(true);
+      // The person at the browser: the broker's start page, the emulator's picker and consent, the confirmation.
+      const url = /(http\S+\/integrations\/onedrive\/start\/\S+)/.exec(
+        await waitForOutput(connect, /\/integrations\/onedrive\/start\//),
+      )?.[1];
+      expect(url).toBeDefined();
+      const browser = new ScriptedBrowser();
+      const done = await browser.clickThrough(await browser.open(url as string), {
+        decision: ["accept", "connect"],
+      });
+      expect(done.page?.status).toBe(200);
       expect(await exitOf(connect)).toBe(0);
 
       const body = `
