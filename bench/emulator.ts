@@ -8,13 +8,13 @@
  * Options: --account personal|work (personal, the default, also computes SHA-1 and SHA-256),
  * --size-mib N (1024), --rounds N (3).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { type ListeningProcess, spawnListening } from "./lib/listeningProcess.ts";
 import { peakRss } from "./lib/peakRss.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -35,26 +35,13 @@ const account = values.account ?? "personal";
 const size = Number(values["size-mib"]) * MiB;
 const rounds = Number(values.rounds);
 
-interface Emulator {
-  child: ChildProcess;
-  url: string;
-}
-
 /** Starts the emulator as its own process (as a client benchmark would) and waits for it to listen. */
-function startEmulator(): Promise<Emulator> {
-  const child = spawn(
-    process.execPath,
-    ["--conditions=@ferry/source", "--import", "tsx", BIN, "--port", "0"],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      buffered += d.toString();
-      const m = /ferry-emulator listening on (http:\/\/\S+)/.exec(buffered);
-      if (m?.[1]) resolve({ child, url: m[1] });
-    });
-    child.once("exit", (code) => reject(new Error(`ferry-emulator exited with ${code} before listening`)));
+function startEmulator(): Promise<ListeningProcess> {
+  return spawnListening({
+    name: "ferry-emulator",
+    args: ["--conditions=@ferry/source", "--import", "tsx", BIN, "--port", "0"],
+    listening: /ferry-emulator listening on (http:\/\/\S+)/,
+    stderr: "inherit",
   });
 }
 
@@ -183,8 +170,7 @@ async function main(): Promise<void> {
     console.log(`written to ${RESULTS}`);
   } finally {
     // SIGTERM lets the emulator close and remove its temporary data directory.
-    emulator.child.kill("SIGTERM");
-    await new Promise((resolve) => emulator.child.once("exit", resolve));
+    await emulator.stop("SIGTERM");
   }
 }
 

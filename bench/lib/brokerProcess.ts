@@ -1,9 +1,10 @@
 // Starts bench/lib/brokerServer.ts as its own process (configured from FERRY_* variables, like
 // `ferry serve`) and stops it, for the benchmarks that measure the broker from outside.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { BrokerOptions } from "@ferry/broker";
 import { ROOT } from "./emulatorProcess.ts";
+import { spawnListening } from "./listeningProcess.ts";
 
 const SERVER = join(ROOT, "bench/lib/brokerServer.ts");
 
@@ -12,23 +13,18 @@ export interface BrokerProcess {
   url: string;
 }
 
-export function startBrokerProcess(
+export async function startBrokerProcess(
   env: Record<string, string>,
   options: BrokerOptions = {},
 ): Promise<BrokerProcess> {
-  const child = spawn(process.execPath, ["--conditions=@ferry/source", "--import", "tsx", SERVER], {
+  const { child, url } = await spawnListening({
+    name: "the benchmark broker",
+    args: ["--conditions=@ferry/source", "--import", "tsx", SERVER],
     env: { ...process.env, ...env, FERRY_BENCH_BROKER_OPTIONS: JSON.stringify(options) },
-    stdio: ["ignore", "pipe", "inherit"],
+    listening: /^listening (\S+)$/,
+    stderr: "inherit",
   });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /^listening (\S+)$/m.exec(out);
-      if (m?.[1]) resolve({ child, url: m[1] });
-    });
-    child.once("exit", (code) => reject(new Error(`broker exited with ${code} before listening`)));
-  });
+  return { child, url };
 }
 
 export async function stopBrokerProcess(child: ChildProcess): Promise<void> {

@@ -1,12 +1,12 @@
 // The emulator as its own process, as a client benchmark needs it: the client under test must not
 // share a CPU core's event loop, or a heap, with the server it measures.
-import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EmulatorAdmin } from "@ferry/emulator";
+import { spawnListening } from "./listeningProcess.ts";
 import { peakRss } from "./peakRss.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -38,9 +38,10 @@ export async function startEmulatorProcess(
   options: EmulatorProcessOptions = {},
 ): Promise<EmulatorProcess> {
   const dataDir = options.tls ? await mkdtemp(join(tmpdir(), "ferry-bench-emulator-")) : undefined;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
+  const cleanup = () => (dataDir ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
+  const { child, url, stop } = await spawnListening({
+    name: "ferry-emulator",
+    args: [
       // The emulator from its sources, as before it was built: tsx and the workspace's "@ferry/source" condition.
       "--conditions=@ferry/source",
       "--import",
@@ -51,17 +52,8 @@ export async function startEmulatorProcess(
       ...(dataDir ? ["--tls", "--data", dataDir] : []),
       ...args,
     ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const cleanup = () => (dataDir ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      buffered += d.toString();
-      const m = /ferry-emulator listening on (https?:\/\/\S+)/.exec(buffered);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`ferry-emulator exited with ${code} before listening`)));
+    listening: /ferry-emulator listening on (https?:\/\/\S+)/,
+    stderr: "inherit",
   }).catch(async (error: unknown) => {
     await cleanup();
     throw error;
@@ -83,11 +75,7 @@ export async function startEmulatorProcess(
     caFile,
     peakRssBytes: () => peakRss(child.pid ?? 0),
     stop: async () => {
-      await new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        child.once("exit", () => done());
-        child.kill("SIGTERM");
-      });
+      await stop();
       await cleanup();
     },
   };

@@ -22,6 +22,7 @@ import {
   MicrosoftCallLimits,
 } from "./onedrive/microsoftCallLimits.ts";
 import { MicrosoftIdentity } from "./onedrive/microsoftIdentity.ts";
+import type { SignInDeps } from "./onedrive/signInDeps.ts";
 import { DEFAULT_RETRY_POLICY, type RefreshRetryPolicy, TokenMinter } from "./onedrive/tokenMinter.ts";
 import { Periodic } from "./periodic.ts";
 import { Vault } from "./vault.ts";
@@ -129,7 +130,7 @@ export async function startBroker(config: BrokerConfig, options: BrokerOptions =
       lockWaitMs: options.lockWaitMs ?? 45_000,
       retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
     });
-    const flowDeps = {
+    const flowDeps: SignInDeps = {
       db,
       vault,
       store: connections,

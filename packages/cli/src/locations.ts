@@ -1,7 +1,13 @@
 // A command-line path is either `onedrive://…` (the connected drive) or a local path. Both become a
 // Location with an fsspec-style filesystem, so commands are written once for both sides.
 
-import { type AbstractFileSystem, LocalFileSystem } from "@ferry/fs";
+import {
+  type AbstractFileSystem,
+  FILE_PROTOCOL,
+  LocalFileSystem,
+  ONEDRIVE_PROTOCOL,
+  protocolOf,
+} from "@ferry/fs";
 import { type OneDriveConnection, onedriveConnect } from "ferry";
 import { CliError } from "./errors.ts";
 
@@ -9,18 +15,12 @@ export type Location =
   | { kind: "onedrive"; path: string; fs: AbstractFileSystem; client: OneDriveConnection; text: string }
   | { kind: "local"; path: string; fs: AbstractFileSystem; text: string };
 
-const ONEDRIVE = /^onedrive:\/\//i;
-const OTHER_SCHEME = /^([a-z][a-z0-9+.-]+):\/\//i;
-
 let connection: OneDriveConnection | undefined;
 const local = new LocalFileSystem();
 
-export function isOneDrive(text: string): boolean {
-  return ONEDRIVE.test(text);
-}
-
 export function locate(text: string): Location {
-  if (isOneDrive(text)) {
+  const scheme = protocolOf(text);
+  if (scheme === ONEDRIVE_PROTOCOL) {
     connection ??= connect();
     return {
       kind: "onedrive",
@@ -30,8 +30,7 @@ export function locate(text: string): Location {
       text,
     };
   }
-  const scheme = OTHER_SCHEME.exec(text)?.[1];
-  if (scheme && scheme.toLowerCase() !== "file") {
+  if (scheme !== FILE_PROTOCOL) {
     throw new CliError(`${scheme}:// paths are not supported: use onedrive://folder/file or a local path`, 2);
   }
   return { kind: "local", path: local.normalize(text), fs: local, text };

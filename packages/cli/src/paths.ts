@@ -7,8 +7,3 @@ import type { Location } from "./locations.ts";
 export function display(location: Pick<Location, "kind" | "path">, path = location.path): string {
   return location.kind === "onedrive" ? `onedrive://${path}` : path;
 }
-
-export function baseName(path: string): string {
-  const parts = path.split(/[\\/]/).filter(Boolean);
-  return parts.at(-1) ?? "";
-}

@@ -5,11 +5,10 @@
 
 import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, join as joinLocal, relative, sep } from "node:path";
-import type { FileInfo } from "@ferry/fs";
+import { baseName, type FileInfo } from "@ferry/fs";
 import pLimit from "p-limit";
 import { UsageError } from "./errors.ts";
 import type { Location } from "./locations.ts";
-import { baseName } from "./paths.ts";
 import { TransferProgress } from "./progress.ts";
 
 /** A file of a tree, by its path relative to the tree's root, always with `/` separators. */

@@ -43,7 +43,7 @@ export function brokerTokenSource(
         if (signal?.aborted || attempt >= ATTEMPTS) {
           throw new FerryError(
             `cannot reach the Ferry broker at ${credentials.url} (from the ${credentials.source}): is it running? Start it with \`ferry dev\` or \`ferry serve\``,
-            { cause: error },
+            { code: "broker_unreachable", cause: error },
           );
         }
         await sleep(250 * 2 ** attempt, signal);
@@ -93,17 +93,22 @@ function brokerError(code: string, detail: string, credentials: BrokerCredential
     case "needs_reconnect":
       return new FerryError(
         `OneDrive needs reconnecting: run \`ferry integrations onedrive connect\` (${detail})`,
+        { code: "needs_reconnect" },
       );
     case "not_connected":
       return new FerryError(
         "OneDrive is not connected: run `ferry integrations onedrive connect`, or use the Integrations page",
+        { code: "not_connected" },
       );
     case "unauthorized":
       return new FerryError(
         `the Ferry broker at ${credentials.url} refused the API key from the ${credentials.source}: run \`ferry login\` with a valid key`,
+        { code: "unauthorized" },
       );
     default:
-      return new FerryError(`the Ferry broker could not mint a OneDrive token: ${detail} [${code}]`);
+      return new FerryError(`the Ferry broker could not mint a OneDrive token: ${detail} [${code}]`, {
+        code: "broker_error",
+      });
   }
 }
 

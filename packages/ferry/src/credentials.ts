@@ -30,13 +30,16 @@ export function findCredentials(
   const graphUrl = options.graphUrl ?? (env.FERRY_GRAPH_URL || undefined);
   if (options.url || options.apiKey) {
     if (!options.url || !options.apiKey)
-      throw new FerryError("onedriveConnect() needs both `url` and `apiKey` when either is given");
+      throw new FerryError("onedriveConnect() needs both `url` and `apiKey` when either is given", {
+        code: "no_credentials",
+      });
     return { url: options.url, apiKey: options.apiKey, ...(graphUrl ? { graphUrl } : {}), source: "options" };
   }
   if (env.FERRY_URL || env.FERRY_API_KEY) {
     if (!env.FERRY_URL || !env.FERRY_API_KEY) {
       throw new FerryError(
         `set both FERRY_URL and FERRY_API_KEY (only ${env.FERRY_URL ? "FERRY_URL" : "FERRY_API_KEY"} is set)`,
+        { code: "no_credentials" },
       );
     }
     return {
@@ -53,23 +56,30 @@ export function findCredentials(
   }
   throw new FerryError(
     "no Ferry broker configured: run `ferry login --url URL --api-key KEY` (or `ferry dev` for a local one), or set FERRY_URL and FERRY_API_KEY",
+    { code: "no_credentials" },
   );
 }
 
 function readCredentialsFile(file: string): Omit<BrokerCredentials, "source"> {
   // A key readable by other users is a leaked key; refuse it the way ssh refuses a loose id_rsa.
   if ((statSync(file).mode & 0o077) !== 0) {
-    throw new FerryError(`${file} is readable by other users; fix it with: chmod 600 ${file}`);
+    throw new FerryError(`${file} is readable by other users; fix it with: chmod 600 ${file}`, {
+      code: "credentials_unsafe",
+    });
   }
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, "utf8"));
   } catch {
-    throw new FerryError(`${file} is not valid JSON; run \`ferry login\` again`);
+    throw new FerryError(`${file} is not valid JSON; run \`ferry login\` again`, {
+      code: "credentials_invalid",
+    });
   }
   const d = data as Partial<BrokerCredentials>;
   if (typeof d.url !== "string" || typeof d.apiKey !== "string") {
-    throw new FerryError(`${file} lacks url or apiKey; run \`ferry login\` again`);
+    throw new FerryError(`${file} lacks url or apiKey; run \`ferry login\` again`, {
+      code: "credentials_invalid",
+    });
   }
   return {
     url: d.url,

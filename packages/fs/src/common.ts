@@ -11,10 +11,17 @@ export function isNotFound(error: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR";
 }
 
-/** The last name of a `/`-separated path. */
+/**
+ * The last name of a path, trailing separators ignored. Paths are `/`-separated; on Windows local paths also use
+ * `\`, which OneDrive forbids in names, so splitting on it there cannot cut a OneDrive name.
+ */
 export function baseName(path: string): string {
-  const trimmed = path.replace(/\/+$/, "");
-  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
+  return (
+    path
+      .split(process.platform === "win32" ? /[\\/]/ : "/")
+      .filter(Boolean)
+      .at(-1) ?? ""
+  );
 }
 
 /** `data` as bytes. */

@@ -3,6 +3,7 @@
 
 export { readArrow, writeArrow } from "./arrow.ts";
 export { isArrowTable, type Row, rowsToTable, tableToRows } from "./arrowRows.ts";
+export { baseName } from "./common.ts";
 export { type ReadCsvOptions, readCsv, streamCsv, type WriteCsvOptions, writeCsv } from "./csv.ts";
 export { AbstractFileSystem } from "./fileSystem.ts";
 export { type ReadJsonOptions, readJson, readNdjson, streamNdjson, writeJson, writeNdjson } from "./json.ts";
@@ -30,6 +31,7 @@ export {
 export {
   type FileSystemFactory,
   fileSystemFor,
+  protocolOf,
   type ResolvedUrl,
   registerFileSystem,
   resolveUrl,

@@ -71,7 +71,7 @@ export class LocalFileSystem extends AbstractFileSystem {
   async checksum(path: string): Promise<string> {
     const p = this.normalize(path);
     if ((await this.info(p)).type !== "file")
-      throw new FerryError(`${p} is a folder: only files have a checksum`);
+      throw new FerryError(`${p} is a folder: only files have a checksum`, { code: "is_a_folder" });
     const hash = new QuickXorHash();
     for await (const chunk of nodeReadStream(p, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
     return hash.digest();
@@ -180,7 +180,8 @@ export class LocalFileSystem extends AbstractFileSystem {
 
   async makedirs(path: string, options: { existOk?: boolean } = {}): Promise<void> {
     const p = this.normalize(path);
-    if (!options.existOk && (await this.exists(p))) throw new FerryError(`${p} already exists`);
+    if (!options.existOk && (await this.exists(p)))
+      throw new FerryError(`${p} already exists`, { code: "conflict" });
     await mkdirLocal(p, { recursive: true });
   }
 
@@ -189,7 +190,9 @@ export class LocalFileSystem extends AbstractFileSystem {
       const p = this.normalize(raw);
       const info = await this.info(p);
       if (info.type === "directory" && !options.recursive && (await readdir(p)).length > 0)
-        throw new FerryError(`${p} is a folder with contents: pass { recursive: true } to delete it`);
+        throw new FerryError(`${p} is a folder with contents: pass { recursive: true } to delete it`, {
+          code: "is_a_folder",
+        });
       await rmLocal(p, { recursive: info.type === "directory" });
     }
   }
@@ -204,7 +207,9 @@ export class LocalFileSystem extends AbstractFileSystem {
   async cp(from: string, to: string, options: TransferOptions = {}): Promise<FileInfo> {
     const source = this.normalize(from);
     if ((await this.info(source)).type === "directory" && !options.recursive)
-      throw new FerryError(`${source} is a folder: pass { recursive: true } to copy it`);
+      throw new FerryError(`${source} is a folder: pass { recursive: true } to copy it`, {
+        code: "is_a_folder",
+      });
     const target = await this.intoFolder(to, source);
     await cpLocal(source, target, { recursive: true, errorOnExist: false, force: true });
     return this.info(target);
@@ -222,7 +227,9 @@ export class LocalFileSystem extends AbstractFileSystem {
     const source = this.normalize(from);
     const info = await this.info(source);
     if (info.type === "directory" && !options.recursive)
-      throw new FerryError(`${source} is a folder: pass { recursive: true } to copy its contents`);
+      throw new FerryError(`${source} is a folder: pass { recursive: true } to copy its contents`, {
+        code: "is_a_folder",
+      });
     const target = info.type === "file" ? await this.intoFolder(to, source) : this.normalize(to);
     await mkdirLocal(dirname(target), { recursive: true });
     await cpLocal(source, target, { recursive: true, force: true });

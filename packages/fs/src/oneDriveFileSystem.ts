@@ -96,7 +96,9 @@ export class OneDriveFileSystem extends AbstractFileSystem {
   async checksum(path: string): Promise<string> {
     const info = await this.info(path);
     if (info.type !== "file")
-      throw new FerryError(`${info.name || "/"} is a folder: only files have a checksum`);
+      throw new FerryError(`${info.name || "/"} is a folder: only files have a checksum`, {
+        code: "is_a_folder",
+      });
     if (!info.hash) throw new FerryError(`${info.name}: OneDrive reported no QuickXorHash for this file`);
     return info.hash;
   }
@@ -172,7 +174,9 @@ export class OneDriveFileSystem extends AbstractFileSystem {
       return [target];
     }
     if (!options.recursive)
-      throw new FerryError(`${localPath} is a folder: pass { recursive: true } to upload its contents`);
+      throw new FerryError(`${localPath} is a folder: pass { recursive: true } to upload its contents`, {
+        code: "is_a_folder",
+      });
     const { dirs, files } = await localTree(local);
     // Folders first (parents before children), so concurrent uploads never race to create one.
     await this.client.mkdir(remote, { parents: true });
@@ -201,7 +205,10 @@ export class OneDriveFileSystem extends AbstractFileSystem {
       return [target];
     }
     if (!options.recursive)
-      throw new FerryError(`${remote || "/"} is a folder: pass { recursive: true } to download its contents`);
+      throw new FerryError(
+        `${remote || "/"} is a folder: pass { recursive: true } to download its contents`,
+        { code: "is_a_folder" },
+      );
     const found = await this.find(remote, { withDirs: true, detail: true });
     const limit = pLimit(this.concurrency);
     const below = (name: string) => joinLocal(local, ...name.slice(remote.length).split("/").filter(Boolean));
@@ -228,9 +235,11 @@ export class OneDriveFileSystem extends AbstractFileSystem {
     try {
       await this.client.mkdir(p, { conflict: "fail" });
     } catch (error) {
-      if (error instanceof ConflictError) throw new FerryError(`${p} already exists`, { cause: error });
+      if (error instanceof ConflictError)
+        throw new FerryError(`${p} already exists`, { code: "conflict", cause: error });
       if (error instanceof NotFoundError)
         throw new FerryError(`cannot create ${p}: its parent folder ${parent} does not exist`, {
+          code: "not_found",
           cause: error,
         });
       throw error;
@@ -239,7 +248,8 @@ export class OneDriveFileSystem extends AbstractFileSystem {
 
   async makedirs(path: string, options: { existOk?: boolean } = {}): Promise<void> {
     const p = this.normalize(path);
-    if (!options.existOk && (await this.exists(p))) throw new FerryError(`${p} already exists`);
+    if (!options.existOk && (await this.exists(p)))
+      throw new FerryError(`${p} already exists`, { code: "conflict" });
     await this.client.mkdir(p, { parents: true });
   }
 
@@ -256,7 +266,9 @@ export class OneDriveFileSystem extends AbstractFileSystem {
               info.type === "directory" &&
               (await this.client.list(p, { select: ["id"], top: 1 })).length > 0
             )
-              throw new FerryError(`${p} is a folder with contents: pass { recursive: true } to delete it`);
+              throw new FerryError(`${p} is a folder with contents: pass { recursive: true } to delete it`, {
+                code: "is_a_folder",
+              });
           }
           await this.client.delete(p);
         }),
@@ -276,7 +288,9 @@ export class OneDriveFileSystem extends AbstractFileSystem {
     const source = this.normalize(from);
     const info = await this.info(source);
     if (info.type === "directory" && !options.recursive)
-      throw new FerryError(`${source} is a folder: pass { recursive: true } to copy it`);
+      throw new FerryError(`${source} is a folder: pass { recursive: true } to copy it`, {
+        code: "is_a_folder",
+      });
     const target = await this.intoFolder(to, source);
     return toInfo(await this.client.copy(source, target), target);
   }

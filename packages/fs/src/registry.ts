@@ -57,10 +57,19 @@ export interface ResolvedUrl {
   protocol: string;
 }
 
+/**
+ * The scheme a URL names, lower-case and without `://` (`onedrive`, `s3`), or `file` for `file://` URLs and plain
+ * paths. The one test of "is this a OneDrive path": `protocolOf(text) === ONEDRIVE_PROTOCOL`.
+ */
+export function protocolOf(url: string | URL): string {
+  const text = typeof url === "string" ? url : url.href;
+  return SCHEME.exec(text)?.[1]?.toLowerCase() ?? FILE_PROTOCOL;
+}
+
 /** The filesystem and path a URL (`onedrive://a/b.csv`, `file:///tmp/x`, `data/x.csv`) stands for. */
 export async function resolveUrl(url: string | URL): Promise<ResolvedUrl> {
   const text = typeof url === "string" ? url : url.href;
-  const scheme = SCHEME.exec(text)?.[1]?.toLowerCase() ?? FILE_PROTOCOL;
+  const scheme = protocolOf(text);
   const fs = await fileSystemFor(scheme);
   return { fs, path: fs.normalize(text), protocol: scheme };
 }

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@ferry/emulator";
 import { OneDriveClient } from "@ferry/graph";
+import { emulatorTokenSource, type TokenCounts } from "../../graph/test/support.ts";
 import { OneDriveFileSystem, type OneDriveFileSystemOptions, setDefaultOneDrive } from "../src/index.ts";
 
 export interface Harness {
@@ -14,7 +15,7 @@ export interface Harness {
   client: OneDriveClient;
   fs: OneDriveFileSystem;
   /** Token source calls, and how many of them asked for a fresh token (after a 401). */
-  tokens: { calls: number; forced: number; minted: number };
+  tokens: TokenCounts;
   /** A local scratch folder, removed on close. */
   tmp: string;
   close(): Promise<void>;
@@ -26,19 +27,10 @@ export async function harness(
 ): Promise<Harness> {
   const emu = await startEmulator(options);
   const tokens = { calls: 0, forced: 0, minted: 0 };
-  let cached: string | undefined;
   const client = new OneDriveClient({
     baseUrl: emu.graphUrl,
     retry: { baseDelayMs: 10, maxDelayMs: 200 },
-    token: async (opts) => {
-      tokens.calls++;
-      if (opts?.forceRefresh) tokens.forced++;
-      if (opts?.forceRefresh || !cached) {
-        tokens.minted++;
-        cached = (await emu.admin.token("personal")).accessToken;
-      }
-      return cached;
-    },
+    token: emulatorTokenSource(emu, "personal", tokens),
   });
   const fs = new OneDriveFileSystem(client, fsOptions);
   setDefaultOneDrive(fs);

@@ -211,6 +211,7 @@ export class OneDriveClient {
         if (!made.folder)
           throw new FerryError(
             `cannot create folder ${names.join("/")}: ${names.slice(0, i).join("/")} is a file`,
+            { code: "not_a_folder" },
           );
       }
     }
@@ -306,12 +307,16 @@ export class OneDriveClient {
         select: ["id", "parentReference", "folder"],
         ...sig(signal),
       });
-      if (!parent.folder) throw new FerryError(`destination ${names.slice(0, -1).join("/")} is not a folder`);
+      if (!parent.folder)
+        throw new FerryError(`destination ${names.slice(0, -1).join("/")} is not a folder`, {
+          code: "not_a_folder",
+        });
       return { parent, name };
     } catch (error) {
       if (error instanceof GraphError && error.status === 404) {
         throw new FerryError(
           `destination folder ${names.slice(0, -1).join("/") || "/"} does not exist; create it first (mkdir with parents)`,
+          { code: "not_found" },
         );
       }
       throw error;

@@ -53,7 +53,9 @@ export async function copyItem(
     }
     if (status.status === "failed") {
       const why = status.error?.message ?? status.error?.code ?? "no reason given";
-      throw new FerryError(`copying ${source.path} to ${target.name} failed on OneDrive: ${why}`);
+      throw new FerryError(`copying ${source.path} to ${target.name} failed on OneDrive: ${why}`, {
+        code: "copy_failed",
+      });
     }
     await sleep(wait, signal);
   }

@@ -2,19 +2,64 @@
 // Messages are written for the person running the job: what failed, on which path, what to do next.
 
 /**
- * Base of every error Ferry raises on purpose. InvalidPathError derives from this and not from
- * GraphError: a refused path never reached Microsoft Graph, so it has no status, request id or
- * Retry-After, and code that retries or reports GraphErrors must never mistake it for a response.
+ * The stable codes of Ferry's errors: programs branch on these, never on a message, which is for people and may
+ * be reworded. The Python client (python/src/ferry_onedrive/errors.py) raises the same codes, and the README lists
+ * them.
+ */
+export type FerryErrorCode =
+  /** Any error without a more specific code. */
+  | "ferry_error"
+  | "invalid_path"
+  | "not_found"
+  | "conflict"
+  | "access_denied"
+  | "throttled"
+  | "graph_error"
+  | "hash_mismatch"
+  | "upload_session_gone"
+  /** A response body ended before the bytes it announced; retried like a dropped connection. */
+  | "closed_early"
+  /** The file changed on OneDrive between two reads of one download. */
+  | "changed_while_reading"
+  | "is_a_folder"
+  | "not_a_folder"
+  | "foreign_url"
+  | "network_error"
+  | "copy_failed"
+  | "needs_reconnect"
+  | "not_connected"
+  | "unauthorized"
+  | "broker_unreachable"
+  | "broker_error"
+  | "no_credentials"
+  | "credentials_unsafe"
+  | "credentials_invalid";
+
+export interface FerryErrorOptions extends ErrorOptions {
+  code?: FerryErrorCode;
+}
+
+/**
+ * Base of every error Ferry raises on purpose; `code` is stable, the message is for people. InvalidPathError
+ * derives from this and not from GraphError: a refused path never reached Microsoft Graph, so it has no status,
+ * request id or Retry-After, and code that retries or reports GraphErrors must never mistake it for a response.
  */
 export class FerryError extends Error {
   override name = "FerryError";
+  readonly code: FerryErrorCode;
+
+  constructor(message: string, options?: FerryErrorOptions) {
+    const { code, ...errorOptions } = options ?? {};
+    super(message, "cause" in errorOptions ? errorOptions : undefined);
+    this.code = code ?? (new.target as { defaultCode?: FerryErrorCode }).defaultCode ?? "ferry_error";
+  }
 }
 
 export interface GraphErrorInit {
   /** HTTP status of the failed response; 0 when Ferry detected the failure after a successful one. */
   status: number;
   /** Graph's `error.code`, e.g. `itemNotFound`; `httpStatus<N>` when the body carried none. */
-  code: string;
+  graphCode: string;
   /** The most specific `innerError.code`, e.g. `nameContainsInvalidCharacters` or `fragmentOverlap`. */
   innerCode?: string | undefined;
   message: string;
@@ -27,10 +72,13 @@ export interface GraphErrorInit {
   cause?: unknown;
 }
 
+/** A failed Graph call, after retries: `code` is Ferry's stable code, `graphCode` Microsoft's. */
 export class GraphError extends FerryError {
+  static defaultCode: FerryErrorCode = "graph_error";
   override name = "GraphError";
   readonly status: number;
-  readonly code: string;
+  /** Graph's `error.code`, e.g. `itemNotFound`; `httpStatus<N>` when the body carried none. */
+  readonly graphCode: string;
   readonly innerCode: string | undefined;
   readonly requestId: string | undefined;
   readonly date: string | undefined;
@@ -40,7 +88,7 @@ export class GraphError extends FerryError {
   constructor(init: GraphErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.status = init.status;
-    this.code = init.code;
+    this.graphCode = init.graphCode;
     this.innerCode = init.innerCode;
     this.requestId = init.requestId;
     this.date = init.date;
@@ -51,21 +99,25 @@ export class GraphError extends FerryError {
 
 /** 404 `itemNotFound`. */
 export class NotFoundError extends GraphError {
+  static override defaultCode: FerryErrorCode = "not_found";
   override name = "NotFoundError";
 }
 
 /** 409 `nameAlreadyExists` and 412 `resourceModified` (a failed If-Match). */
 export class ConflictError extends GraphError {
+  static override defaultCode: FerryErrorCode = "conflict";
   override name = "ConflictError";
 }
 
 /** 429 and 503: Microsoft asks every caller to wait `retryAfter` seconds. */
 export class ThrottledError extends GraphError {
+  static override defaultCode: FerryErrorCode = "throttled";
   override name = "ThrottledError";
 }
 
 /** 401 (token rejected or expired) and 403 (no permission for the item or scope). */
 export class AuthError extends GraphError {
+  static override defaultCode: FerryErrorCode = "access_denied";
   override name = "AuthError";
 }
 
@@ -74,6 +126,7 @@ export class AuthError extends GraphError {
  * (status 0) so callers handle every failed transfer in one place, and it is never retried silently.
  */
 export class IntegrityError extends GraphError {
+  static override defaultCode: FerryErrorCode = "hash_mismatch";
   override name = "IntegrityError";
   readonly expectedHash: string;
   readonly actualHash: string;
@@ -82,7 +135,7 @@ export class IntegrityError extends GraphError {
     const path = redactSecrets(init.path);
     super({
       status: 0,
-      code: "integrityMismatch",
+      graphCode: "integrityMismatch",
       path,
       requestId: init.requestId,
       message:
@@ -100,11 +153,13 @@ export class IntegrityError extends GraphError {
  * again; this reaches the caller only for a one-pass stream, or when restarting kept failing.
  */
 export class UploadSessionGoneError extends GraphError {
+  static override defaultCode: FerryErrorCode = "upload_session_gone";
   override name = "UploadSessionGoneError";
 }
 
 /** A drive path or drive selector refused before any request (see paths.ts). */
 export class InvalidPathError extends FerryError {
+  static defaultCode: FerryErrorCode = "invalid_path";
   override name = "InvalidPathError";
   /** The offending path as given (or the drive selector). */
   readonly path: string;
@@ -171,7 +226,7 @@ export async function graphErrorFromResponse(
   const error = parseErrorBody(text);
   const inner = innerErrors(error);
   const status = response.status;
-  const code = str(error?.code) ?? `httpStatus${status}`;
+  const graphCode = str(error?.code) ?? `httpStatus${status}`;
   const innerCode = inner.map((e) => str(e.code)).findLast((c) => c !== undefined);
   const requestId =
     inner.map((e) => str(e["request-id"])).find((v) => v !== undefined) ??
@@ -187,7 +242,7 @@ export async function graphErrorFromResponse(
 
   const init: GraphErrorInit = {
     status,
-    code,
+    graphCode,
     innerCode,
     requestId,
     date,
@@ -197,7 +252,7 @@ export async function graphErrorFromResponse(
       method: context.method.toUpperCase(),
       path,
       status,
-      code,
+      code: graphCode,
       innerCode,
       retryAfter,
       graphMessage,

@@ -38,6 +38,7 @@ export class GraphCore {
       if (new URL(path).origin !== this.origin) {
         throw new FerryError(
           `refusing to send the Graph access token to ${new URL(path).origin}: only URLs under ${this.origin} may be requested with it`,
+          { code: "foreign_url" },
         );
       }
       url = path;

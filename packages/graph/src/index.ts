@@ -6,6 +6,8 @@ export {
   AuthError,
   ConflictError,
   FerryError,
+  type FerryErrorCode,
+  type FerryErrorOptions,
   GraphError,
   type GraphErrorInit,
   graphErrorFromResponse,

@@ -8,7 +8,6 @@ import type { DriveItem } from "@microsoft/microsoft-graph-types";
 import { FerryError, GraphError, IntegrityError } from "./errors.ts";
 import type { GraphCore } from "./graphCore.ts";
 import { QuickXorHash } from "./quickXorHash.ts";
-import { sleep } from "./transport.ts";
 
 export interface DownloadOptions {
   /** First byte to read (default 0). */
@@ -62,10 +61,9 @@ export class DownloadLink {
       path,
       ...(signal ? { signal } : {}),
     });
-    if (item.folder || !item.file) throw new FerryError(`${path} is a folder: only files can be downloaded`);
-    const url = item["@microsoft.graph.downloadUrl" as keyof DriveItem] as string | undefined;
-    if (!url) throw new FerryError(`${path}: Graph returned no download URL for this file`);
-    return new DownloadLink(core, item, url, path);
+    if (item.folder || !item.file)
+      throw new FerryError(`${path} is a folder: only files can be downloaded`, { code: "is_a_folder" });
+    return new DownloadLink(core, item, downloadUrl(item, path), path);
   }
 
   current(): string {
@@ -105,10 +103,10 @@ export class DownloadLink {
         if (fresh.eTag !== this.item.eTag && fresh.cTag !== this.item.cTag) {
           throw new FerryError(
             `${this.path} changed on OneDrive while it was being downloaded; download it again`,
+            { code: "changed_while_reading" },
           );
         }
-        const url = fresh["@microsoft.graph.downloadUrl" as keyof DriveItem] as string | undefined;
-        if (!url) throw new FerryError(`${this.path}: Graph returned no download URL for this file`);
+        const url = downloadUrl(fresh, this.path);
         this.refreshes++;
         this.url = url;
         return url;
@@ -118,6 +116,17 @@ export class DownloadLink {
     })();
     return this.refreshing;
   }
+}
+
+/**
+ * The item's pre-authenticated download URL. Graph returns it as an instance annotation that
+ * @microsoft/microsoft-graph-types does not declare, and only when asked for (see SELECT).
+ */
+function downloadUrl(item: DriveItem, path: string): string {
+  const url = (item as { "@microsoft.graph.downloadUrl"?: unknown })["@microsoft.graph.downloadUrl"];
+  if (typeof url !== "string" || url === "")
+    throw new FerryError(`${path}: Graph returned no download URL for this file`);
+  return url;
 }
 
 /** Opens a download of `path`, whole or a byte range. */
@@ -230,7 +239,6 @@ async function* rangeWithResume(
   signal?: AbortSignal,
 ): AsyncGenerator<Uint8Array> {
   let offset = start;
-  const policy = core.transport.policy;
   const began = Date.now();
   let renewals = 0;
   for (let attempt = 1; offset < end; attempt++) {
@@ -250,7 +258,7 @@ async function* rangeWithResume(
       throw error instanceof GraphError ? error : withPath(error, path);
     }
     if (EXPIRED_LINK.has(response.status)) {
-      await response.body?.cancel();
+      await cancelBody(response);
       if (++renewals > 3)
         throw new FerryError(
           `${path}: the download URL keeps being refused (HTTP ${response.status}); try again later`,
@@ -263,7 +271,7 @@ async function* rangeWithResume(
     if (response.status === 206) {
       const got = /bytes (\d+)-/.exec(response.headers.get("content-range") ?? "");
       if (!got || Number(got[1]) !== offset) {
-        await response.body?.cancel();
+        await cancelBody(response);
         throw new FerryError(
           `${path}: the server answered a different range than asked (${response.headers.get("content-range")})`,
         );
@@ -286,16 +294,28 @@ async function* rangeWithResume(
         yield chunk;
       }
       if (offset < end)
-        throw new FerryError(`${path}: the connection closed early at byte ${offset} of ${end}`);
+        throw new FerryError(`${path}: the connection closed early at byte ${offset} of ${end}`, {
+          code: "closed_early",
+        });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const decision = policy.decide({ attempt, elapsedMs: Date.now() - began, error: networkish(error) });
-      if (!decision.retry) throw withPath(error, path);
-      core.transport.stats.retries++;
-      await sleep(decision.delayMs, signal);
+      // A body cut off mid-read (undici's TypeError "terminated", or our closed_early) resumes through the
+      // transport's retry path, so the retry is paced, counted and reported to onRetry like any other.
+      const again = await core.transport.retryAfterBodyFailure({
+        method: "GET",
+        url,
+        path,
+        attempt,
+        started: began,
+        error,
+        signal,
+      });
+      if (!again) throw withPath(error, path);
     } finally {
+      // Every way out — done, failed, retrying, or the consumer stopping early (return() on this
+      // generator) — releases the connection instead of leaving the rest of the body unread.
+      await reader.cancel().catch(() => undefined);
       reader.releaseLock();
-      if (offset >= end) await response.body?.cancel().catch(() => undefined);
     }
   }
 }
@@ -341,21 +361,16 @@ function verified(
   );
 }
 
-/**
- * A body cut off mid-read surfaces as a TypeError ("terminated") from undici or as our own
- * early-close error; the retry policy should see both as a transient network failure.
- */
-function networkish(error: unknown): unknown {
-  if (error instanceof FerryError && /closed early/.test(error.message)) {
-    return Object.assign(new TypeError("terminated"), { cause: { code: "ECONNRESET" } });
-  }
-  return error;
+/** Drops a body that will not be read, so its connection goes back to the pool (or is closed). */
+async function cancelBody(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
 }
 
 function withPath(error: unknown, path: string): unknown {
   if (error instanceof FerryError || (error instanceof Error && error.name === "AbortError")) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new FerryError(`downloading ${path} failed: ${message}; check the network and try again`, {
+    code: "network_error",
     cause: error,
   });
 }

@@ -49,6 +49,9 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   "UND_ERR_CONNECT_TIMEOUT",
   "UND_ERR_HEADERS_TIMEOUT",
   "UND_ERR_BODY_TIMEOUT",
+  // Ferry's own code (FerryError) for a body that ended before the bytes it announced: a connection
+  // cut mid-body that undici saw as a clean end.
+  "closed_early",
 ]);
 
 // Failures that happen before a single byte of the request reached the server, so even a

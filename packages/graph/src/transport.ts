@@ -106,24 +106,50 @@ export class Transport {
         return await read(response);
       } catch (error) {
         this.pacer.settled();
-        const decision = this.policy.decide({
-          attempt,
-          elapsedMs: Date.now() - started,
-          error,
-          idempotent,
-          signal: req.signal,
-        });
-        if (!decision.retry || req.body instanceof ReadableStream) throw error;
-        await this.backoff(
-          req.method.toUpperCase(),
-          redactSecrets(req.path ?? req.url),
-          attempt,
-          decision.delayMs,
-          describe(error),
-          req.signal,
-        );
+        const again =
+          !(req.body instanceof ReadableStream) &&
+          (await this.retryAfterBodyFailure({ ...req, attempt, started, idempotent, error }));
+        if (!again) throw error;
       }
     }
+  }
+
+  /**
+   * For a caller that reads a body and resumes it itself (a download reopens its range from the next
+   * byte): decides whether the failure that cut the body off deserves another attempt and, if so, waits
+   * as the policy says. Such retries are counted and reported to `onRetry` like every other.
+   * Returns false when the caller should give up and throw.
+   */
+  async retryAfterBodyFailure(failure: {
+    method: string;
+    url: string;
+    path?: string;
+    /** This attempt's number, from 1. */
+    attempt: number;
+    /** When the first attempt started (Date.now()). */
+    started: number;
+    error: unknown;
+    idempotent?: boolean;
+    signal?: AbortSignal | undefined;
+  }): Promise<boolean> {
+    const method = failure.method.toUpperCase();
+    const decision = this.policy.decide({
+      attempt: failure.attempt,
+      elapsedMs: Date.now() - failure.started,
+      error: failure.error,
+      idempotent: failure.idempotent ?? method !== "POST",
+      signal: failure.signal,
+    });
+    if (!decision.retry) return false;
+    await this.backoff(
+      method,
+      redactSecrets(failure.path ?? failure.url),
+      failure.attempt,
+      decision.delayMs,
+      describe(failure.error),
+      failure.signal,
+    );
+    return true;
   }
 
   async send(req: SendRequest): Promise<Response> {

@@ -158,7 +158,7 @@ async function sessionGone(
   const answer = await graphErrorFromResponse(response, { method, path });
   return new UploadSessionGoneError({
     status: answer.status,
-    code: answer.code,
+    graphCode: answer.graphCode,
     message: `${path}: the upload session ended before the upload finished (it expired or was cancelled); upload the file again`,
     requestId: answer.requestId,
     path,

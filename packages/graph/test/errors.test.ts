@@ -11,6 +11,7 @@ import {
   parseRetryAfter,
   redactSecrets,
   ThrottledError,
+  UploadSessionGoneError,
 } from "../src/index.ts";
 
 function graphResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -61,7 +62,7 @@ describe("graphErrorFromResponse", () => {
     expect(e).toBeInstanceOf(FerryError);
     expect(e).toMatchObject({
       status: 404,
-      code: "itemNotFound",
+      graphCode: "itemNotFound",
       innerCode: undefined,
       requestId: "req-1",
       date: "2026-03-01T12:00:00",
@@ -85,7 +86,7 @@ describe("graphErrorFromResponse", () => {
       { method: "PUT", path: "a/b.txt" },
     );
     expect(e.constructor).toBe(GraphError);
-    expect(e.code).toBe("invalidRequest");
+    expect(e.graphCode).toBe("invalidRequest");
     expect(e.innerCode).toBe("nameContainsInvalidCharacters");
     expect(e.message).toContain("rename it");
   });
@@ -121,7 +122,7 @@ describe("graphErrorFromResponse", () => {
     for (const body of ["<html>Bad Gateway</html>", "", "null", '{"error":"nope"}', "[1]"]) {
       const e = await graphErrorFromResponse(graphResponse(502, body), ctx);
       expect(e.status).toBe(502);
-      expect(e.code).toBe("httpStatus502");
+      expect(e.graphCode).toBe("httpStatus502");
       expect(e.message).toContain("HTTP 502");
     }
   });
@@ -141,7 +142,7 @@ describe("graphErrorFromResponse", () => {
     const e = await graphErrorFromResponse(graphResponse(status, { error: { code, message: "m" } }), ctx);
     expect(e).toBeInstanceOf(cls);
     expect(e.status).toBe(status);
-    expect(e.code).toBe(code);
+    expect(e.graphCode).toBe(code);
     expect(e.message).toContain(advice);
     expect(e.message).toContain("reports/q1.csv");
   });
@@ -196,7 +197,7 @@ describe("IntegrityError and InvalidPathError", () => {
     const e = new IntegrityError({ path: "a/b.bin", expectedHash: "AAAA", actualHash: "BBBB" });
     expect(e).toBeInstanceOf(GraphError);
     expect(e).toMatchObject({ expectedHash: "AAAA", actualHash: "BBBB", path: "a/b.bin", status: 0 });
-    expect(e.code).toBe("integrityMismatch");
+    expect(e.graphCode).toBe("integrityMismatch");
     expect(e.message).toContain("a/b.bin");
     expect(e.message).toContain("transfer it again");
     expect(e.name).toBe("IntegrityError");
@@ -208,5 +209,35 @@ describe("IntegrityError and InvalidPathError", () => {
     expect(e).not.toBeInstanceOf(GraphError);
     expect(e.name).toBe("InvalidPathError");
     expect(e.message).toBe('invalid OneDrive path "a:b": contains ":"');
+  });
+});
+
+describe("stable codes", () => {
+  it.each([
+    [401, "access_denied"],
+    [403, "access_denied"],
+    [404, "not_found"],
+    [409, "conflict"],
+    [412, "conflict"],
+    [429, "throttled"],
+    [503, "throttled"],
+    [507, "graph_error"],
+  ])("a Graph %i carries the stable code %s, Graph's own in graphCode", async (status, code) => {
+    const e = await graphErrorFromResponse(
+      graphResponse(status, { error: { code: "x", message: "m" } }),
+      ctx,
+    );
+    expect(e.code).toBe(code);
+    expect(e.graphCode).toBe("x");
+  });
+
+  it("every error Ferry raises on purpose has one", () => {
+    expect(new FerryError("m").code).toBe("ferry_error");
+    expect(new FerryError("m", { code: "copy_failed" }).code).toBe("copy_failed");
+    expect(new InvalidPathError("a:b", "forbiddenCharacter", "r").code).toBe("invalid_path");
+    expect(new IntegrityError({ path: "p", expectedHash: "A", actualHash: "B" }).code).toBe("hash_mismatch");
+    expect(new UploadSessionGoneError({ status: 404, graphCode: "itemNotFound", message: "m" }).code).toBe(
+      "upload_session_gone",
+    );
   });
 });

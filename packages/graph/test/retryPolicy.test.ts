@@ -104,7 +104,7 @@ describe("RetryPolicy", () => {
   it("takes status and Retry-After from a GraphError", () => {
     const throttled = new ThrottledError({
       status: 429,
-      code: "activityLimitReached",
+      graphCode: "activityLimitReached",
       message: "m",
       retryAfter: 3,
     });
@@ -112,9 +112,9 @@ describe("RetryPolicy", () => {
       retry: true,
       delayMs: 3000,
     });
-    const missing = new NotFoundError({ status: 404, code: "itemNotFound", message: "m" });
+    const missing = new NotFoundError({ status: 404, graphCode: "itemNotFound", message: "m" });
     expect(fixed(0).decide({ attempt: 1, elapsedMs: 0, error: missing }).retry).toBe(false);
-    const auth = new AuthError({ status: 401, code: "InvalidAuthenticationToken", message: "m" });
+    const auth = new AuthError({ status: 401, graphCode: "InvalidAuthenticationToken", message: "m" });
     expect(fixed(0).decide({ attempt: 1, elapsedMs: 0, error: auth }).retry).toBe(false);
   });
 

@@ -1,35 +1,72 @@
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@ferry/emulator";
 import { expect } from "vitest";
-import { InvalidPathError, OneDriveClient, type OneDriveClientOptions } from "../src/index.ts";
+import {
+  InvalidPathError,
+  OneDriveClient,
+  type OneDriveClientOptions,
+  type TokenSource,
+} from "../src/index.ts";
+
+/** How a test's token source was used: calls, forced refreshes (after Graph's 401), and tokens minted. */
+export interface TokenCounts {
+  calls: number;
+  forced: number;
+  minted: number;
+}
+
+/**
+ * The token source every test uses in the broker's place, for one emulator account: it mints through the
+ * emulator's admin API, keeps the token, and mints a new one when asked to force a refresh.
+ */
+export function emulatorTokenSource(
+  emu: RunningEmulator,
+  account = "personal",
+  counts: TokenCounts = { calls: 0, forced: 0, minted: 0 },
+): TokenSource {
+  let cached: string | undefined;
+  return async (opts) => {
+    counts.calls++;
+    if (opts?.forceRefresh) counts.forced++;
+    if (opts?.forceRefresh || cached === undefined) {
+      counts.minted++;
+      cached = (await emu.admin.token(account)).accessToken;
+    }
+    return cached;
+  };
+}
 
 export interface Harness {
   emu: RunningEmulator;
   /** A client for a test account, with a token source backed by the emulator's admin API. */
   client(account?: string, options?: Partial<OneDriveClientOptions>): OneDriveClient;
   /** How many times each account's token source was asked for a fresh token. */
-  refreshes: Map<string, number>;
+  refreshes: { get(account: string): number | undefined };
   close(): Promise<void>;
 }
 
 /** Starts an emulator and hands out clients; the token source plays the part of the broker. */
 export async function harness(options: EmulatorOptions = {}): Promise<Harness> {
   const emu = await startEmulator(options);
-  const cache = new Map<string, string>();
-  const refreshes = new Map<string, number>();
+  // One source per account, shared by that account's clients, as one broker connection would be.
+  const sources = new Map<string, { token: TokenSource; counts: TokenCounts }>();
+  const sourceFor = (account: string) => {
+    let source = sources.get(account);
+    if (source === undefined) {
+      const counts = { calls: 0, forced: 0, minted: 0 };
+      source = { token: emulatorTokenSource(emu, account, counts), counts };
+      sources.set(account, source);
+    }
+    return source;
+  };
   return {
     emu,
-    refreshes,
+    refreshes: { get: (account) => sources.get(account)?.counts.forced },
     client(account = "personal", extra = {}) {
       return new OneDriveClient({
         baseUrl: emu.graphUrl,
         retry: { baseDelayMs: 10, maxDelayMs: 200 },
         ...extra,
-        token: async (opts) => {
-          if (opts?.forceRefresh) refreshes.set(account, (refreshes.get(account) ?? 0) + 1);
-          if (opts?.forceRefresh || !cache.has(account))
-            cache.set(account, (await emu.admin.token(account)).accessToken);
-          return cache.get(account) as string;
-        },
+        token: sourceFor(account).token,
       });
     },
     close: () => emu.close(),

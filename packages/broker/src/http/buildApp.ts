@@ -12,6 +12,7 @@ import { integrationRoutes } from "./routes/integrationRoutes.ts";
 import { opsRoutes } from "./routes/opsRoutes.ts";
 import { sessionRoutes } from "./routes/sessionRoutes.ts";
 import { webRoutes } from "./routes/webRoutes.ts";
+import { installSecurityHeaders } from "./securityHeaders.ts";
 import { fastifyTrustProxy } from "./trustProxy.ts";
 
 /** Every request body the API takes is a few fields of JSON; anything bigger is refused before it is read. */
@@ -95,12 +96,10 @@ export async function buildApp(ctx: BrokerContext, options: AppOptions): Promise
     if (request.body === undefined || request.body === null) request.body = {};
   });
   await app.register(fastifyCookie);
+  await installSecurityHeaders(app);
   installErrorHandling(app);
   app.decorateRequest("auth", undefined);
   app.addHook("onSend", async (request, reply) => {
-    reply.header("x-content-type-options", "nosniff");
-    if (!reply.hasHeader("referrer-policy")) reply.header("referrer-policy", "no-referrer");
-    reply.header("x-frame-options", "DENY");
     // API answers carry tokens and per-user state: never to be kept by a browser or proxy cache.
     if (request.url.startsWith("/api/")) reply.header("cache-control", "no-store");
   });

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isDatabaseUnavailable } from "../databaseErrors.ts";
+import { NeedsReconnect, NotConnected, RefreshUnavailable } from "../onedrive/connectionErrors.ts";
+import { TooManyMicrosoftCalls } from "../onedrive/microsoftCallLimits.ts";
 import { NotConfiguredError } from "../onedrive/microsoftIdentity.ts";
 import { VaultError } from "../vault.ts";
 import { HttpError } from "./httpError.ts";
@@ -26,8 +28,20 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 }
 
+/** The one place where the broker's domain errors become HTTP statuses and API error codes. */
 function toHttpError(error: FastifyError): HttpError {
   if (error instanceof HttpError) return error;
+  if (error instanceof NotConnected) return new HttpError(404, "not_connected", error.message);
+  // 409: the request is fine, the stored connection is not; only the user signing in again resolves it.
+  if (error instanceof NeedsReconnect) return new HttpError(409, "needs_reconnect", error.message);
+  if (error instanceof RefreshUnavailable) {
+    return new HttpError(503, "refresh_unavailable", error.message, {
+      "retry-after": String(error.retryAfterSeconds),
+    });
+  }
+  if (error instanceof TooManyMicrosoftCalls) {
+    return new HttpError(429, "rate_limited", error.message, { "retry-after": String(error.waitSeconds) });
+  }
   if (error instanceof NotConfiguredError) return new HttpError(503, "not_configured", error.message);
   if (error instanceof VaultError) {
     // A stored value that fails to decrypt was tampered with or moved to another row (its

@@ -1,4 +1,4 @@
-import { type TokenBucketOptions, TokenBuckets } from "./tokenBuckets.ts";
+import { type TokenBucketOptions, TokenBuckets } from "../tokenBuckets.ts";
 
 export type FailureLimiterOptions = TokenBucketOptions;
 

@@ -1,14 +1,12 @@
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import * as client from "openid-client";
-import type { FerryDb } from "../db.ts";
 import type { ConnectionRow, OAuthStateRow } from "../schema.ts";
 import { digestsEqual, hashToken, isWellFormedToken, randomToken } from "../tokens.ts";
-import type { Vault } from "../vault.ts";
-import type { ConnectionStore } from "./connections.ts";
 import { fetchGraphProfile, type GraphProfile, GraphProfileError } from "./graphProfile.ts";
 import type { MicrosoftCallLimits } from "./microsoftCallLimits.ts";
-import type { IssuedTokens, MicrosoftIdentity } from "./microsoftIdentity.ts";
+import type { IssuedTokens } from "./microsoftIdentity.ts";
 import { classifyProviderError } from "./providerError.ts";
+import type { SignInDeps } from "./signInDeps.ts";
 
 /** How long a start link, and then a bound sign-in, stay valid; Microsoft's authorization codes live about as long. */
 export const STATE_TTL_MS = 10 * 60_000;
@@ -123,17 +121,7 @@ class FlowCancelled extends Error {}
  * names the attacker's Ferry user and then Connect on one that names it again.
  */
 export class AuthorizationFlow {
-  constructor(
-    private readonly deps: {
-      db: FerryDb;
-      vault: Vault;
-      store: ConnectionStore;
-      identity: MicrosoftIdentity;
-      limits: MicrosoftCallLimits;
-      graphUrl: string;
-      fetch: typeof fetch | undefined;
-    },
-  ) {}
+  constructor(private readonly deps: SignInDeps & { limits: MicrosoftCallLimits }) {}
 
   /** Step 1: a new flow for `userId`; at most MAX_CODE_FLOWS_PER_USER are kept, the oldest replaced. */
   async start(

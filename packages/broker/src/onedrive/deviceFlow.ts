@@ -1,13 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import * as client from "openid-client";
-import type { FerryDb } from "../db.ts";
 import type { OAuthStateRow } from "../schema.ts";
-import type { Vault } from "../vault.ts";
-import type { ConnectionStore } from "./connections.ts";
 import { fetchGraphProfile } from "./graphProfile.ts";
 import type { MicrosoftIdentity } from "./microsoftIdentity.ts";
 import { classifyProviderError, describeOAuthError } from "./providerError.ts";
+import type { SignInDeps } from "./signInDeps.ts";
 
 /** RFC 8628 §3.5: on `slow_down` the interval grows by 5 seconds for this and every later poll. */
 const SLOW_DOWN_STEP_MS = 5_000;
@@ -32,13 +30,7 @@ class FlowCancelled extends Error {}
  */
 export class DeviceFlow {
   constructor(
-    private readonly deps: {
-      db: FerryDb;
-      vault: Vault;
-      store: ConnectionStore;
-      identity: MicrosoftIdentity;
-      graphUrl: string;
-      fetch: typeof fetch | undefined;
+    private readonly deps: SignInDeps & {
       logger: FastifyBaseLogger;
       onConnected: (userId: string) => void;
     },

@@ -1,5 +1,4 @@
-import { HttpError } from "../http/httpError.ts";
-import { type TokenBucketOptions, TokenBuckets } from "../http/tokenBuckets.ts";
+import { type TokenBucketOptions, TokenBuckets } from "../tokenBuckets.ts";
 
 /**
  * The calls a Ferry user can make the broker send to Microsoft on demand:
@@ -30,7 +29,7 @@ const WHAT: Record<MicrosoftCallKind, string> = {
 /**
  * Per-user budgets for those calls, token buckets in memory per instance: the point is to keep one user's loop
  * from reaching Microsoft at the loop's rate, which a per-instance bound does (N instances allow N times it).
- * Answers `429` with Retry-After and a message that says why.
+ * An exhausted budget throws TooManyMicrosoftCalls, which the API answers `429` with Retry-After.
  */
 export class MicrosoftCallLimits {
   readonly #buckets: Record<MicrosoftCallKind, TokenBuckets>;
@@ -48,19 +47,24 @@ export class MicrosoftCallLimits {
     return this.#buckets[kind].take(userId);
   }
 
-  /** Takes one call, or throws the 429 that says why. */
+  /** Takes one call, or throws TooManyMicrosoftCalls, which says why. */
   spend(kind: MicrosoftCallKind, userId: string): void {
     const wait = this.take(kind, userId);
-    if (wait > 0) throw tooManyMicrosoftCalls(kind, wait);
+    if (wait > 0) throw new TooManyMicrosoftCalls(kind, wait);
   }
 }
 
-export function tooManyMicrosoftCalls(kind: MicrosoftCallKind, waitSeconds: number): HttpError {
-  return new HttpError(
-    429,
-    "rate_limited",
-    `Too many ${WHAT[kind]} for this Ferry user in a short time. Each one is a call to Microsoft, which ` +
-      `throttles the app that every user of this broker shares, so Ferry limits them per user; try again in ${waitSeconds} s.`,
-    { "retry-after": String(waitSeconds) },
-  );
+/** A user's budget of calls of one kind to Microsoft is spent for now. */
+export class TooManyMicrosoftCalls extends Error {
+  override name = "TooManyMicrosoftCalls";
+  constructor(
+    readonly kind: MicrosoftCallKind,
+    /** Seconds until the budget allows one more. */
+    readonly waitSeconds: number,
+  ) {
+    super(
+      `Too many ${WHAT[kind]} for this Ferry user in a short time. Each one is a call to Microsoft, which ` +
+        `throttles the app that every user of this broker shares, so Ferry limits them per user; try again in ${waitSeconds} s.`,
+    );
+  }
 }

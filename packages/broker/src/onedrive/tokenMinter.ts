@@ -9,12 +9,12 @@ import {
   withConnectionLock,
 } from "../connectionLock.ts";
 import type { FerryDb } from "../db.ts";
-import { type HttpError, needsReconnect, notConnected, refreshUnavailable } from "../http/httpError.ts";
 import type { BrokerMetrics } from "../metrics.ts";
 import type { ConnectionRow } from "../schema.ts";
 import { type AccessTokenCache, type MintedToken, requiredValidityMs } from "./accessTokenCache.ts";
+import { NeedsReconnect, NotConnected, RefreshUnavailable } from "./connectionErrors.ts";
 import type { ConnectionStore } from "./connections.ts";
-import { type MicrosoftCallLimits, tooManyMicrosoftCalls } from "./microsoftCallLimits.ts";
+import { type MicrosoftCallLimits, TooManyMicrosoftCalls } from "./microsoftCallLimits.ts";
 import type { IssuedTokens, MicrosoftIdentity } from "./microsoftIdentity.ts";
 import { aadstsCode, classifyProviderError, type ProviderError } from "./providerError.ts";
 
@@ -34,7 +34,16 @@ export interface RefreshRetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RefreshRetryPolicy = { attempts: 3, baseDelayMs: 250, maxDelayMs: 5_000 };
 
-type Trigger = "mint" | "keepalive";
+/**
+ * Why a connection is refreshed under its lease: a mint, which must end with a token and must not hand out the one
+ * Graph refused (`staleExpiresAt`), or the keep-alive, which has nothing to do when the connection was refreshed
+ * since `idleBefore`.
+ */
+type Refresh =
+  | { trigger: "mint"; staleExpiresAt: number | undefined }
+  | { trigger: "keepalive"; idleBefore: number };
+
+type Trigger = Refresh["trigger"];
 
 /**
  * Mints Graph access tokens: the stored one while it has more than 5 minutes left, otherwise a refresh.
@@ -83,8 +92,8 @@ export class TokenMinter {
         return cached;
       }
       const row = await store.byUser(userId);
-      if (row === undefined) throw notConnected();
-      if (row.status === "needs_reconnect") throw needsReconnect(row.last_error);
+      if (row === undefined) throw new NotConnected();
+      if (row.status === "needs_reconnect") throw new NeedsReconnect(row.last_error);
       if (isFresh(row, MIN_VALIDITY_MS) && row.access_expires_at !== staleExpiresAt) {
         const token = this.#mintedFrom(row);
         cache.set(userId, token, Date.now(), issuedAt(row));
@@ -109,7 +118,9 @@ export class TokenMinter {
    * meanwhile. Failures are recorded on the connection exactly as a mint's would be.
    */
   async keepAlive(connection: Pick<ConnectionRow, "id" | "user_id">, idleBefore: number): Promise<boolean> {
-    const result = await this.#locked(connection.id, connection.user_id, "keepalive", idleBefore);
+    const result = await this.#locked(connection, (lease) =>
+      this.#refreshLeased(lease, { trigger: "keepalive", idleBefore }),
+    );
     return result !== undefined;
   }
 
@@ -121,76 +132,60 @@ export class TokenMinter {
   #refreshShared(row: ConnectionRow, staleExpiresAt?: number): Promise<MintedToken> {
     let pending = this.#inFlight.get(row.id);
     if (pending === undefined) {
-      pending = this.#locked(row.id, row.user_id, "mint", 0, staleExpiresAt)
-        .then((token) => {
-          // Only a keepalive call returns undefined.
-          if (token === undefined) throw new Error("unreachable: a mint refresh produced no token");
-          return token;
-        })
-        .finally(() => this.#inFlight.delete(row.id));
+      pending = this.#locked(row, (lease) =>
+        this.#refreshLeased(lease, { trigger: "mint", staleExpiresAt }),
+      ).finally(() => this.#inFlight.delete(row.id));
       this.#inFlight.set(row.id, pending);
     }
     return pending;
   }
 
-  async #locked(
-    connectionId: string,
-    userId: string,
-    trigger: Trigger,
-    idleBefore: number,
-    staleExpiresAt?: number,
-  ): Promise<MintedToken | undefined> {
+  /** Runs `work` under the connection's lease, turning the lock's failures into the domain's errors. */
+  async #locked<T>(
+    connection: Pick<ConnectionRow, "id" | "user_id">,
+    work: (lease: ConnectionLease) => Promise<T>,
+  ): Promise<T> {
     const { db, leaseMs, lockWaitMs } = this.deps;
     try {
-      return await withConnectionLock(
-        db,
-        connectionId,
-        (lease) => this.#refreshLeased(lease, trigger, idleBefore, staleExpiresAt),
-        {
-          leaseMs,
-          waitTimeoutMs: lockWaitMs,
-        },
-      );
+      return await withConnectionLock(db, connection.id, work, { leaseMs, waitTimeoutMs: lockWaitMs });
     } catch (error) {
-      if (error instanceof ConnectionNotFoundError) throw notConnected();
+      if (error instanceof ConnectionNotFoundError) throw new NotConnected();
       if (error instanceof LockTimeoutError) {
-        throw refreshUnavailable(
+        throw new RefreshUnavailable(
           DEFAULT_RETRY_AFTER_SECONDS,
           "another refresh of this connection is taking long",
         );
       }
       if (error instanceof LeaseLostError) {
-        this.deps.cache.forget(userId);
-        throw refreshUnavailable(1, "the connection changed while it was being refreshed");
+        this.deps.cache.forget(connection.user_id);
+        throw new RefreshUnavailable(1, "the connection changed while it was being refreshed");
       }
       throw error;
     }
   }
 
-  async #refreshLeased(
-    lease: ConnectionLease,
-    trigger: Trigger,
-    idleBefore: number,
-    staleExpiresAt?: number,
-  ): Promise<MintedToken | undefined> {
+  /** A mint's refresh ends with a token; the keep-alive's is undefined when the connection was refreshed since. */
+  #refreshLeased(lease: ConnectionLease, refresh: Refresh & { trigger: "mint" }): Promise<MintedToken>;
+  #refreshLeased(lease: ConnectionLease, refresh: Refresh): Promise<MintedToken | undefined>;
+  async #refreshLeased(lease: ConnectionLease, refresh: Refresh): Promise<MintedToken | undefined> {
     const { store, cache, metrics } = this.deps;
+    const { trigger } = refresh;
     const row = lease.connection;
-    if (row.status === "needs_reconnect") throw needsReconnect(row.last_error);
-    if (trigger === "mint" && isFresh(row, MIN_VALIDITY_MS) && row.access_expires_at !== staleExpiresAt) {
-      // The previous lease holder (here or in another instance) refreshed it: take its result.
-      const token = this.#mintedFrom(row);
-      cache.set(row.user_id, token, Date.now(), issuedAt(row));
-      return token;
-    }
-    if (trigger === "keepalive" && row.last_refresh_at !== null && row.last_refresh_at >= idleBefore) {
-      return undefined;
-    }
-    if (trigger === "mint" && staleExpiresAt !== undefined && isFresh(row, MIN_VALIDITY_MS)) {
+    if (row.status === "needs_reconnect") throw new NeedsReconnect(row.last_error);
+    if (refresh.trigger === "keepalive") {
+      if (row.last_refresh_at !== null && row.last_refresh_at >= refresh.idleBefore) return undefined;
+    } else if (isFresh(row, MIN_VALIDITY_MS)) {
+      if (row.access_expires_at !== refresh.staleExpiresAt) {
+        // The previous lease holder (here or in another instance) refreshed it: take its result.
+        const token = this.#mintedFrom(row);
+        cache.set(row.user_id, token, Date.now(), issuedAt(row));
+        return token;
+      }
       // Forced: only the caller's word that Graph refused this token makes it go to Microsoft now. Checked here,
       // under the lease and after the re-read, so callers that share one refresh, or find it already done by
       // another instance, spend nothing.
       const wait = this.deps.limits.take("refresh", row.user_id);
-      if (wait > 0) throw tooManyMicrosoftCalls("refresh", wait);
+      if (wait > 0) throw new TooManyMicrosoftCalls("refresh", wait);
     }
     const refreshToken = store.refreshToken(row);
     if (refreshToken === undefined) {
@@ -198,7 +193,7 @@ export class TokenMinter {
         status: "needs_reconnect",
         last_error: "no refresh token is stored for this connection",
       });
-      throw needsReconnect("no refresh token is stored for this connection");
+      throw new NeedsReconnect("no refresh token is stored for this connection");
     }
 
     let tokens: IssuedTokens;
@@ -261,7 +256,7 @@ export class TokenMinter {
         },
         "OneDrive refresh token rejected; the connection needs reconnecting",
       );
-      throw needsReconnect(failure.detail);
+      throw new NeedsReconnect(failure.detail);
     }
     await lease.update({ last_error: failure.detail, refresh_failures: row.refresh_failures + 1 });
     logger.warn(
@@ -269,7 +264,7 @@ export class TokenMinter {
       "OneDrive token refresh failed",
     );
     if (trigger === "mint" && isFresh(row, DEGRADED_MIN_VALIDITY_MS)) return this.#mintedFrom(row);
-    throw refreshUnavailable(failure.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS, failure.detail);
+    throw new RefreshUnavailable(failure.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS, failure.detail);
   }
 
   /** Redeems the refresh token, retrying transient failures with exponential backoff and jitter. */
@@ -293,7 +288,7 @@ export class TokenMinter {
 
   #mintedFrom(row: ConnectionRow): MintedToken {
     const accessToken = this.deps.store.accessToken(row);
-    if (accessToken === undefined) throw notConnected();
+    if (accessToken === undefined) throw new NotConnected();
     return toMinted(row, accessToken);
   }
 }
@@ -323,8 +318,8 @@ function toMinted(row: ConnectionRow, accessToken: string): MintedToken {
 }
 
 function resultOf(error: unknown): string {
-  const code = (error as Partial<HttpError>).code;
-  if (code === "not_connected" || code === "needs_reconnect") return code;
-  if (code === "refresh_unavailable") return "unavailable";
+  if (error instanceof NotConnected) return "not_connected";
+  if (error instanceof NeedsReconnect) return "needs_reconnect";
+  if (error instanceof RefreshUnavailable) return "unavailable";
   return "error";
 }

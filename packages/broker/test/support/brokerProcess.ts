@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { DEV_CLIENT_ID } from "@ferry/emulator";
+import { spawnListening } from "../../../../bench/lib/listeningProcess.ts";
 import type { BrokerOptions, DatabaseConfig, MasterKey } from "../../src/index.ts";
 import { type BrokerUnderTest, PUBLIC_URL } from "./brokerHarness.ts";
 
@@ -25,7 +25,9 @@ export async function startBrokerProcess(input: {
   options?: BrokerOptions;
 }): Promise<BrokerProcess> {
   const databaseUrl = input.database.kind === "sqlite" ? `sqlite:${input.database.path}` : input.database.url;
-  const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
+  const started = await spawnListening({
+    name: "the broker process",
+    args: ["--import", "tsx", FIXTURE],
     env: {
       ...process.env,
       FERRY_DATABASE_URL: databaseUrl,
@@ -36,23 +38,13 @@ export async function startBrokerProcess(input: {
       FERRY_PUBLIC_URL: PUBLIC_URL,
       FERRY_TEST_BROKER_OPTIONS: JSON.stringify(input.options ?? {}),
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    listening: /^listening (\S+)$/,
+    // tsx compiles the broker's sources on a cold start; on two busy cores that can take a while.
+    timeoutMs: 60_000,
   });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = once(child, "exit").then(() => undefined);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /^listening (\S+)$/m.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    void exited.then(() => reject(new Error(`broker process exited before listening:\n${stderr}`)));
-  });
-  return { child, url, exited, stderr: () => stderr };
+  const { child, url, stderr } = started;
+  const exited = started.exited.then(() => undefined);
+  return { child, url, exited, stderr };
 }
 
 /** The broker under test again as a separate process (its own event loop, pool and caches), as another instance. */

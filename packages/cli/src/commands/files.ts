@@ -2,12 +2,12 @@
 // move bytes through transfer.ts). Names follow Unix and rclone so they need no learning.
 
 import { pipeline } from "node:stream/promises";
-import type { FileInfo } from "@ferry/fs";
+import { baseName, type FileInfo } from "@ferry/fs";
 import type { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import type { Location } from "../locations.ts";
 import { humanBytes, printJson, printTable } from "../output.ts";
-import { baseName, display } from "../paths.ts";
+import { display } from "../paths.ts";
 
 const PATHS = "\nPaths: onedrive://folder/file for the connected OneDrive, anything else is local.";
 

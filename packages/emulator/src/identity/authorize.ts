@@ -59,14 +59,12 @@ export async function authorizeGet(
 }
 
 /** `POST /{tenant}/login`: the account picked on the sign-in page. */
-export async function signInPost(
+export function signInPost(
   state: EmulatorState,
   request: FastifyRequest<TenantParams>,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  try {
-    const tenant = tenantOrPageFault(request.params.tenant);
-    const form = await readForm(request);
+  return answerFormPost(state, request, reply, (tenant, form) => {
     const { req, app } = openCtx(state, form.get("ctx"), "signin", tenant);
     const account = accountByKey(form.get("account") ?? "");
     if (!account)
@@ -84,20 +82,16 @@ export async function signInPost(
       scopes: req.scopes,
     });
     return sendPage(reply, 200, page.title, page.body);
-  } catch (err) {
-    return answerFault(state, request, reply, err);
-  }
+  });
 }
 
 /** `POST /{tenant}/Consent/Set`: Accept or Decline. */
-export async function consentPost(
+export function consentPost(
   state: EmulatorState,
   request: FastifyRequest<TenantParams>,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  try {
-    const tenant = tenantOrPageFault(request.params.tenant);
-    const form = await readForm(request);
+  return answerFormPost(state, request, reply, (tenant, form) => {
     const ctx = openCtx(state, form.get("ctx"), "consent", tenant);
     const account = accountByKey(ctx.account ?? "");
     if (!account) throw new AuthorizePageFault(90013, "The input from the user isn't valid.");
@@ -105,6 +99,19 @@ export async function consentPost(
     if (decision === "accept") return complete(state, reply, ctx.req, account);
     if (decision === "decline") throw declined(ctx.req);
     throw new AuthorizePageFault(90013, "The input from the user isn't valid: choose Accept or Decline.");
+  });
+}
+
+/** A form one of the pages posted: its tenant and fields, and any fault answered as Microsoft's pages answer it. */
+async function answerFormPost(
+  state: EmulatorState,
+  request: FastifyRequest<TenantParams>,
+  reply: FastifyReply,
+  step: (tenant: Tenant, form: Awaited<ReturnType<typeof readForm>>) => FastifyReply | Promise<FastifyReply>,
+): Promise<FastifyReply> {
+  try {
+    const tenant = tenantOrPageFault(request.params.tenant);
+    return await step(tenant, await readForm(request));
   } catch (err) {
     return answerFault(state, request, reply, err);
   }

@@ -5,10 +5,6 @@ import type { FastifyInstance } from "fastify";
 import type { BrokerContext } from "../context.ts";
 import { sendPage } from "../pages.ts";
 
-const WEB_PAGE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
 /** Codes the callback sends the page in `?error=`, in words; unknown codes are not echoed. */
 const CALLBACK_ERRORS: Record<string, string> = {
   access_denied: "You declined the connection at Microsoft; nothing was stored.",
@@ -41,11 +37,9 @@ export function webRoutes(ctx: BrokerContext) {
         wildcard: false,
         index: ["index.html"],
         setHeaders(res, path) {
-          // The page loads only its own bundled files and talks only to this broker; it may not be framed.
-          if (path.endsWith(".html")) {
-            res.header("content-security-policy", WEB_PAGE_CSP);
-            res.header("cache-control", "no-cache");
-          }
+          // The page's CSP comes with every answer (securityHeaders.ts); its HTML is checked for a new build on
+          // every load.
+          if (path.endsWith(".html")) res.header("cache-control", "no-cache");
         },
       });
       return;
