@@ -138,6 +138,20 @@ describe("scripted Graph faults", () => {
   });
 });
 
+describe("scripted corruption", () => {
+  it("flips one byte of a download body at the offset given, and only for the requests it matches", async () => {
+    await admin.seed({ account: "personal", files: [{ path: "corrupt/c.txt", content: "abcdef" }] });
+    const located = await emu.graph("me/drive/root:/corrupt/c.txt:/content");
+    const url = located.headers.get("location") ?? "";
+    await admin.faults({ route: "/dl/", kind: "corrupt", afterBytes: 2 });
+    const bad = Buffer.from(await (await fetch(url)).arrayBuffer());
+    expect(bad).toHaveLength(6);
+    expect(bad[2]).toBe("c".charCodeAt(0) ^ 0xff);
+    expect(bad.toString("latin1", 3)).toBe("def");
+    expect(await (await fetch(url)).text()).toBe("abcdef");
+  });
+});
+
 describe("EmulatorAdmin.requestCount", () => {
   it("sums the counters by method, route substring or pattern, and status or status test", async () => {
     await emu.graph("me");

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { pipeline, Readable, type Transform } from "node:stream";
+import { pipeline, Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { EmulatorContext } from "../context.ts";
@@ -22,13 +22,16 @@ type Decision =
       script?: ScriptedFault;
     }
   | { kind: "reset"; plan: ResetPlan }
-  | { kind: "omitExpiresIn" };
+  | { kind: "omitExpiresIn" }
+  | { kind: "corrupt"; at: number };
 
 /** What chaos remembers about a request between its arrival and its body. */
 interface Ticket {
   res: ServerResponse;
   reset?: ResetPlan;
   omitExpiresIn?: boolean;
+  /** Offset in the body of the byte to flip (scripted `corrupt`). */
+  corruptAt?: number;
 }
 
 /**
@@ -61,6 +64,10 @@ export class Chaos {
       return false;
     }
     if (decision.kind === "omitExpiresIn") return false;
+    if (decision.kind === "corrupt") {
+      ticket.corruptAt = decision.at;
+      return false;
+    }
     const { status, code, message, retryAfter, script } = decision;
     if (script?.body !== undefined) {
       sendScriptedBody(reply, status, script, retryAfter);
@@ -87,8 +94,8 @@ export class Chaos {
     this.tickets.set(request.raw, ticket);
     const decision = this.decide(request, true);
     if (!decision) return false;
-    if (decision.kind === "omitExpiresIn") {
-      ticket.omitExpiresIn = true;
+    if (decision.kind === "omitExpiresIn" || decision.kind === "corrupt") {
+      ticket.omitExpiresIn = decision.kind === "omitExpiresIn";
       return false;
     }
     if (decision.kind === "reset") {
@@ -128,8 +135,10 @@ export class Chaos {
     const reset = ticket?.reset && !ticket.reset.used ? ticket.reset : undefined;
     const socket = request.raw.socket;
     const capped = this.ctx.options.bandwidth > 0 && socket !== null;
-    if (!capped && !reset) return body;
+    const corruptAt = ticket?.corruptAt;
+    if (!capped && !reset && corruptAt === undefined) return body;
     const stages: Transform[] = [];
+    if (corruptAt !== undefined) stages.push(flipByteAt(corruptAt));
     if (capped) stages.push(pacedStream(this.bandwidth.for(socket, "outgoing"), this.rate));
     if (reset && ticket) stages.push(new ResponseCutter(reset, ticket.res));
     return chain(body, stages);
@@ -228,6 +237,7 @@ function fromScript(fault: ScriptedFault): Decision {
   if (fault.kind === "reset")
     return { kind: "reset", plan: { afterBytes: fault.afterBytes, fraction: 0.5, used: false } };
   if (fault.kind === "omitExpiresIn") return { kind: "omitExpiresIn" };
+  if (fault.kind === "corrupt") return { kind: "corrupt", at: fault.afterBytes ?? 0 };
   const status = fault.status ?? 503;
   return {
     kind: "status",
@@ -247,6 +257,22 @@ function sendScriptedBody(reply: FastifyReply, status: number, script: ScriptedF
     .code(status)
     .header("content-type", script.contentType ?? "text/html; charset=utf-8")
     .send(script.body);
+}
+
+/** Passes a body through with the byte at `at` inverted; a body shorter than that passes unchanged. */
+function flipByteAt(at: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (at >= seen && at < seen + chunk.length) {
+        const copy = Buffer.from(chunk);
+        copy[at - seen] = (copy[at - seen] ?? 0) ^ 0xff;
+        chunk = copy;
+      }
+      seen += chunk.length;
+      callback(null, chunk);
+    },
+  });
 }
 
 /** The JSON answer without `expires_in` and `ext_expires_in`; anything else passes unchanged. */

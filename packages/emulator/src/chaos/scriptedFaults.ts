@@ -26,7 +26,9 @@ export interface ScriptedFaultSpec {
    * `status` answers with an error; `reset` cuts the connection in the middle of a body (on the
    * identity endpoints: before any answer, as a refused or dropped connection looks to a client);
    * `omitExpiresIn` lets the request through and drops `expires_in` and `ext_expires_in` from its
-   * JSON answer, for clients that must not trust a token response to carry a lifetime.
+   * JSON answer, for clients that must not trust a token response to carry a lifetime; `corrupt`
+   * flips one byte of a download's body (at `afterBytes`, default the first), as a broken proxy or disk
+   * would, for clients that must verify what they received against the file's hash.
    */
   kind?: FaultKind;
   /** For `status`: the HTTP status, 400–599 (default 503). */
@@ -36,7 +38,7 @@ export interface ScriptedFaultSpec {
   message?: string;
   /** Seconds for `Retry-After`; decimals allowed, as Graph sends them. */
   retryAfter?: number;
-  /** For `reset`: body bytes that get through before the cut (default: half of the body). */
+  /** For `reset`: body bytes that get through before the cut (default: half of the body). For `corrupt`: the offset of the flipped byte (default 0). */
   afterBytes?: number;
   /**
    * For `status`: fields merged into Graph's `error.innerError` (after `code`, `date` and the request
@@ -54,7 +56,7 @@ export interface ScriptedFaultSpec {
   headers?: Record<string, string>;
 }
 
-export type FaultKind = "status" | "reset" | "omitExpiresIn";
+export type FaultKind = "status" | "reset" | "omitExpiresIn" | "corrupt";
 
 /** An armed rule, as the admin API lists it. */
 export interface ScriptedFault extends ScriptedFaultSpec {
@@ -134,8 +136,8 @@ export function validateFaultSpec(input: unknown): { spec: ScriptedFaultSpec } |
   }
   if (o.headers !== undefined && Object.values(o.headers as object).some((v) => typeof v !== "string"))
     return { error: "'headers' values must be strings" };
-  if (o.kind !== undefined && o.kind !== "status" && o.kind !== "reset" && o.kind !== "omitExpiresIn") {
-    return { error: "'kind' must be 'status', 'reset' or 'omitExpiresIn'" };
+  if (o.kind !== undefined && !["status", "reset", "omitExpiresIn", "corrupt"].includes(String(o.kind))) {
+    return { error: "'kind' must be 'status', 'reset', 'omitExpiresIn' or 'corrupt'" };
   }
   if (o.kind !== undefined && o.kind !== "status") {
     const statusOnly = [
