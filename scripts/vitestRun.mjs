@@ -1,5 +1,6 @@
 // One Vitest run, counted: `npm test` and `npm run test:reliability` both end on `N passed, N failed`, and a
-// suite that fails to load, or a run that dies, must count as a failure rather than as nothing.
+// suite that fails to load, or a run that dies, must count as a failure rather than as nothing. On CI a skipped
+// or todo test counts as failed too: nothing may be skipped there, and a `.skip` must not pass silently.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,6 +22,12 @@ export function runVitest(title, args, env = {}) {
     const json = JSON.parse(readFileSync(report, "utf8"));
     passed += json.numPassedTests;
     failed += json.numFailedTests;
+    const ci = process.env.CI === "true" || process.env.CI === "1";
+    const skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+    if (ci && skipped > 0) {
+      console.log(`✗ ${title}: ${skipped} skipped or todo test(s); on CI nothing may be skipped`);
+      failed += skipped;
+    }
     failed += json.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
     if (json.numTotalTests === 0) failed++;
   } catch {

@@ -1,18 +1,18 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEV_CLIENT_ID } from "@ferry/emulator";
 import { describe, expect, it } from "vitest";
 import {
   createApiKey,
   createLoginLink,
   createUser,
-  MasterKey,
+  loadConfig,
   SESSION_COOKIE,
   startBroker,
 } from "../src/index.ts";
 import { DIALECTS } from "./helpers.ts";
 import {
-  brokerConfig,
   connectOneDrive,
   createTestUser,
   finishConnectFlow,
@@ -427,16 +427,24 @@ describe("cookies over https", () => {
 
   it("are Secure when FERRY_PUBLIC_URL is https, and named __Host- (Path=/, no Domain)", async () => {
     const home = await mkdtemp(join(tmpdir(), "ferry-https-"));
+    // Through the real config loader: Secure and __Host- follow from FERRY_PUBLIC_URL alone.
     const config = {
-      ...brokerConfig(b.emu, b.database, home, MasterKey.generate()),
+      ...loadConfig({
+        FERRY_HOME: home,
+        FERRY_MASTER_KEY: b.masterKey.toBase64(),
+        FERRY_MS_CLIENT_ID: DEV_CLIENT_ID,
+        FERRY_MS_AUTHORITY: b.emu.authority,
+        FERRY_GRAPH_URL: b.emu.graphUrl,
+        FERRY_PUBLIC_URL: "https://ferry.example",
+      }),
+      database: b.database.config,
+    };
+    expect(config).toMatchObject({
       publicUrl: "https://ferry.example",
       redirectUri: "https://ferry.example/integrations/onedrive/callback",
       secureCookies: true,
-    };
-    const broker = await startBroker(
-      { ...config, masterKeys: [b.masterKey] },
-      { port: 0, logger: { level: "silent" } },
-    );
+    });
+    const broker = await startBroker(config, { port: 0, logger: { level: "silent" } });
     try {
       const user = await createUser(b.database.db, { name: "secure" });
       const key = await createApiKey(b.database.db, { userId: user.id, name: "test" });

@@ -18,7 +18,20 @@ for (const dialect of DIALECTS) {
       await connectOneDrive(b, ada);
       const minted = (await mint(b, ada)).json();
       // A pending device sign-in, whose device code is a stored secret too.
-      await b.inject({ method: "POST", url: "/api/v1/integrations/onedrive/device", headers: ada.bearer });
+      const device = await b.inject({
+        method: "POST",
+        url: "/api/v1/integrations/onedrive/device",
+        headers: ada.bearer,
+      });
+      expect(device.statusCode).toBe(200);
+      expect(device.json().userCode).toMatch(/^[A-Z0-9]{9}$/);
+      // Stored, encrypted, before the disconnect: so "deleted" below is something that happened.
+      const pending = await b.database.db.kysely
+        .selectFrom("oauth_states")
+        .selectAll()
+        .where("user_id", "=", ada.user.id)
+        .execute();
+      expect(pending.filter((s) => s.device_code_enc !== null)).toHaveLength(1);
 
       const res = await b.inject({
         method: "DELETE",

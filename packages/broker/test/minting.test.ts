@@ -14,17 +14,11 @@ import {
 
 const emulator = useEmulator();
 
-async function refreshGrants(b: BrokerUnderTest): Promise<number> {
-  return (await b.emu.admin.counters()).grants.refresh_token ?? 0;
-}
+const refreshGrants = (b: BrokerUnderTest) => b.emu.admin.refreshGrants();
 
 /** Every request the emulator's token endpoint received, successful or not. */
-async function tokenEndpointRequests(b: BrokerUnderTest): Promise<number> {
-  const { requests } = await b.emu.admin.counters();
-  return requests
-    .filter((r) => r.method === "POST" && r.route.includes("token"))
-    .reduce((n, r) => n + r.count, 0);
-}
+const tokenEndpointRequests = (b: BrokerUnderTest) =>
+  b.emu.admin.requestCount({ method: "POST", route: "oauth2/v2.0/token" });
 
 async function row(b: BrokerUnderTest) {
   return b.database.db.kysely.selectFrom("connections").selectAll().executeTakeFirstOrThrow();
@@ -201,59 +195,54 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`token responses without expires_in on ${dialect}`, () => {
-    const b = useBroker(dialect, emulator, {
-      fetch: async (input, init) => {
-        const response = await fetch(input, init);
-        if (!String(input).includes("/oauth2/v2.0/token") || !response.ok) return response;
-        const {
-          expires_in: _dropped,
-          ext_expires_in: _alsoDropped,
-          ...rest
-        } = (await response.json()) as Record<string, unknown>;
-        return Response.json(rest, { status: response.status, headers: { "cache-control": "no-store" } });
-      },
-    });
+    const b = useBroker(dialect, emulator);
 
     it("assume a short lifetime, so the token is refreshed rather than kept forever", async () => {
       const ada = await createTestUser(b, "ada");
+      // The emulator answers the code redemption without expires_in or ext_expires_in.
+      await b.emu.admin.faults({ path: "/oauth2/v2.0/token", kind: "omitExpiresIn" });
+      const before = Date.now();
       await connectOneDrive(b, ada);
+      const after = Date.now();
+      expect((await b.emu.admin.counters()).faults.scripted).toBe(1);
       const stored = await row(b);
-      const lifetime = stored.access_expires_at! - Date.now();
-      expect(lifetime).toBeGreaterThan(9 * 60_000);
-      expect(lifetime).toBeLessThanOrEqual(10 * 60_000);
+      // Ten minutes from the moment the answer arrived, which lies between the two readings.
+      expect(stored.access_expires_at).toBeGreaterThanOrEqual(before + 10 * 60_000);
+      expect(stored.access_expires_at).toBeLessThanOrEqual(after + 10 * 60_000);
       const minted = (await mint(b, ada)).json();
       expect(Date.parse(minted.expiresAt)).toBe(stored.access_expires_at);
     });
   });
 
   describe(`transient refresh failures on ${dialect}`, () => {
-    let failures = 0;
-    let kind: "503" | "network" = "503";
     const b = useBroker(dialect, emulator, {
       retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 1_000 },
-      fetch: async (input, init) => {
-        const body = new URLSearchParams(String(init?.body ?? ""));
-        if (failures > 0 && body.get("grant_type") === "refresh_token") {
-          failures--;
-          if (kind === "network") throw new TypeError("fetch failed");
-          return new Response("<html>Service Unavailable</html>", {
-            status: 503,
-            headers: { "content-type": "text/html" },
-          });
-        }
-        return fetch(input, init);
-      },
     });
+    /** The next `count` refresh requests fail at Microsoft's token endpoint, as the emulator scripts it. */
+    const failRefreshes = (count: number, kind: "503" | "network") =>
+      b.emu.admin.faults(
+        kind === "503"
+          ? {
+              method: "POST",
+              path: "/oauth2/v2.0/token",
+              count,
+              status: 503,
+              body: "<html>Service Unavailable</html>",
+            }
+          : { method: "POST", path: "/oauth2/v2.0/token", count, kind: "reset" },
+      );
 
     it("are retried with backoff and then succeed", async () => {
       const ada = await createTestUser(b, "ada");
       await connectOneDrive(b, ada);
       await makeStale(b, ada.user.id);
-      failures = 2;
-      kind = "503";
+      await failRefreshes(2, "503");
       const res = await mint(b, ada);
       expect(res.statusCode).toBe(200);
-      expect(failures).toBe(0);
+      expect(await b.emu.admin.listFaults()).toEqual([]);
+      expect((await b.emu.admin.counters()).faults.scripted).toBe(2);
+      expect(await b.emu.admin.requestCount({ route: "oauth2/v2.0/token", status: 503 })).toBe(2);
+      expect(await refreshGrants(b)).toBe(1);
       expect((await row(b)).last_error).toBeNull();
       const metrics = (await b.inject({ method: "GET", url: "/metrics" })).body;
       expect(metrics).toMatch(/ferry_broker_refresh_failures_total\{reason="http_503"\} 2/);
@@ -264,8 +253,7 @@ for (const dialect of DIALECTS) {
       await connectOneDrive(b, ada);
       await makeStale(b, ada.user.id);
       const before = await row(b);
-      failures = 3;
-      kind = "network";
+      await failRefreshes(3, "network");
       const res = await mint(b, ada);
       expect(res.statusCode).toBe(503);
       expect(res.json().error.code).toBe("refresh_unavailable");
@@ -277,6 +265,8 @@ for (const dialect of DIALECTS) {
         refresh_failures: 1,
       });
       expect(after.last_error).toContain("could not reach");
+      expect((await b.emu.admin.counters()).faults.scripted).toBe(3);
+      expect(await refreshGrants(b)).toBe(0);
       // Microsoft is back: the next mint refreshes and clears the error.
       expect((await mint(b, ada)).statusCode).toBe(200);
       expect((await row(b)).last_error).toBeNull();

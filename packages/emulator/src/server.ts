@@ -19,6 +19,8 @@ declare module "fastify" {
 
 /** Paths that chaos (faults, latency) applies to: Graph itself and the file-transfer URLs. */
 const CHAOS_PREFIXES = ["/v1.0/", "/dl/", "/up/"];
+/** The identity platform's client-facing endpoints, which take scripted faults only (see chaos.ts). */
+const IDENTITY_FAULT_PATH = /^\/[^/?]+\/oauth2\/v2\.0\/(?:token|devicecode)(?:\?|$)/;
 
 export function buildServer(state: EmulatorState, tls?: TlsMaterial): FastifyInstance {
   const app = Fastify({
@@ -55,6 +57,7 @@ export function buildServer(state: EmulatorState, tls?: TlsMaterial): FastifyIns
     ) {
       return reply;
     }
+    if (IDENTITY_FAULT_PATH.test(request.url) && state.chaos.beforeIdentity(request, reply)) return reply;
   });
   // Resets of JSON answers and bandwidth for small payloads; a no-op for requests chaos never saw.
   app.addHook("onSend", state.chaos.onSend);

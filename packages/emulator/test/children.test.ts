@@ -150,27 +150,17 @@ describe("listing children (GET …/children)", () => {
     expect(page.error.code).toBe("itemNotFound");
   });
 
-  it("a 20,000-item folder lists with $top=1000 in at most 21 requests and well under a second of CPU", async () => {
+  // How fast a large folder lists is a benchmark (bench/scenarios/list.ts, as a ratio to Microsoft's
+  // Graph SDK listing the same folder in the same run); what a test can hold is how many requests it takes.
+  it("a 20,000-item folder lists with $top=1000 in at most 21 requests, every item once and in order", async () => {
     const names = await seedFolderOf(emu, "Huge", 20_000);
-    const countListings = () =>
-      emu.state.counters
-        .snapshot()
-        .requests.filter((r) => r.method === "GET" && r.route.endsWith("/children"))
-        .reduce((n, r) => n + r.count, 0);
-    const before = countListings();
+    const countListings = () => emu.admin.requestCount({ method: "GET", route: /\/children$/ });
+    const before = await countListings();
     const pages = await listAll("me/drive/root:/Huge:/children?$top=1000");
-    expect(countListings() - before).toBeLessThanOrEqual(21);
+    expect((await countListings()) - before).toBeLessThanOrEqual(21);
     expect(pages.reduce((n, p) => n + p.value.length, 0)).toBe(20_000);
     expect(new Set(pages.flatMap((p) => p.value.map((i) => i.id))).size).toBe(20_000);
     expect(pages.flatMap((p) => p.value.map((i) => i.name))).toEqual(sortedNames(names));
-    // Timed once the code paths are warm, so the figure is the emulator's rather than the JIT's.
-    // Client and emulator share this process, so its CPU time is what the whole listing costs,
-    // request and parse included; unlike wall time it does not grow when a neighbouring test
-    // takes the CPU on a shared 2-core machine.
-    const cpu = process.cpuUsage();
-    await listAll("me/drive/root:/Huge:/children?$top=1000");
-    const used = process.cpuUsage(cpu);
-    expect((used.user + used.system) / 1000).toBeLessThan(1000);
   });
 
   it("items added or removed between pages do not make the rest of a listing repeat or skip items", async () => {

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { generatedBytes } from "../src/admin/generatedContent.ts";
 import { DEV_APP, DEV_CLIENT_ID } from "../src/options.ts";
 import { startEmulator } from "../src/startEmulator.ts";
@@ -156,8 +157,15 @@ describe("persistence with a data directory", () => {
         files: [{ path: "crash/kept.txt", content: "still here" }],
       }),
     });
-    // The snapshot is written within about 250 ms of a change.
-    await new Promise((r) => setTimeout(r, 1000));
+    // The event to wait for: the snapshot on disk holds the change (it is written by an atomic rename, so
+    // a file that holds it is a whole one). Waiting for it rather than a fixed time cannot flake under load.
+    await vi.waitFor(
+      () =>
+        expect(
+          existsSync(join(dataDir, "state.json")) && readFileSync(join(dataDir, "state.json"), "utf8"),
+        ).toContain("kept.txt"),
+      { timeout: 60_000, interval: 20 },
+    );
     first.child.kill("SIGKILL");
     await first.exited;
 

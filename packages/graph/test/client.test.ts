@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -16,6 +16,11 @@ import {
 import { byteStream, bytes, expectSameBytes, type Harness, harness } from "./support.ts";
 
 const MiB = 1024 * 1024;
+/**
+ * A small upload with its modification time: an upload session created with `fileSystemInfo` (a simple PUT
+ * cannot carry it) and the one fragment. A PATCH afterwards would be the "second request".
+ */
+const UPLOAD_REQUESTS = 2;
 
 let h: Harness;
 let od: OneDriveClient;
@@ -172,8 +177,16 @@ describe("uploads and downloads at the size boundaries", () => {
 
   it("records modifiedAt without a second request after the upload", async () => {
     const when = new Date("2020-02-29T12:00:00Z");
+    await h.emu.admin.resetCounters();
     const item = await od.upload("times/small.txt", new TextEncoder().encode("hello"), { modifiedAt: when });
     expect(item.fileSystemInfo?.lastModifiedDateTime).toBe(when.toISOString().replace(".000", ""));
+    // The time travels with the upload itself: nothing after it, no PATCH of fileSystemInfo.
+    const requests = (await h.emu.admin.counters()).requests.filter((r) => !r.route.includes("/_emulator/"));
+    expect(requests.filter((r) => r.method === "PATCH")).toEqual([]);
+    expect(
+      requests.reduce((n, r) => n + r.count, 0),
+      JSON.stringify(requests),
+    ).toBe(UPLOAD_REQUESTS);
   });
 
   it("reports progress up to the total", async () => {
@@ -206,6 +219,18 @@ describe("uploads and downloads at the size boundaries", () => {
     try {
       await od.downloadTo("local/d.bin", join(dir, "d.bin"));
       expectSameBytes(new Uint8Array(await readFile(join(dir, "d.bin"))), data);
+      // Every download body now arrives with one byte flipped: the hash cannot match, so nothing may stay.
+      await h.emu.admin.faults({ route: "/dl/", kind: "corrupt", afterBytes: 1000, durationSeconds: 3600 });
+      try {
+        await expect(od.downloadTo("local/d.bin", join(dir, "bad.bin"))).rejects.toBeInstanceOf(
+          IntegrityError,
+        );
+      } finally {
+        await h.emu.admin.clearFaults();
+      }
+      expect((await h.emu.admin.counters()).faults.scripted).toBeGreaterThanOrEqual(1);
+      // Neither the file nor a partial or temporary file is left beside the good one.
+      expect(await readdir(dir)).toEqual(["d.bin"]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

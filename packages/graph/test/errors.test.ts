@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { type RunningEmulator, type ScriptedFaultSpec, startEmulator } from "@ferry/emulator";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   AuthError,
   ConflictError,
@@ -14,9 +15,21 @@ import {
   UploadSessionGoneError,
 } from "../src/index.ts";
 
-function graphResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  const text = typeof body === "string" ? body : JSON.stringify(body);
-  return new Response(text, { status, headers: { "content-type": "application/json", ...headers } });
+let emu: RunningEmulator;
+beforeAll(async () => {
+  emu = await startEmulator();
+});
+afterAll(() => emu.close());
+afterEach(() => emu.admin.clearFaults());
+
+/**
+ * Graph's answer to a request the emulator fails as scripted: the error bodies and headers here are the
+ * emulator's, which follow Microsoft's, rather than made up by the test. Faults are decided as a request
+ * arrives, before its token is checked, so no token is needed.
+ */
+async function faulted(spec: ScriptedFaultSpec, method = "GET"): Promise<Response> {
+  await emu.admin.faults({ path: "/reports/q1.csv", ...spec });
+  return fetch(`${emu.graphUrl}/me/drive/root:/reports/q1.csv:/content`, { method });
 }
 
 const ctx = { method: "get", path: "reports/q1.csv" };
@@ -45,18 +58,16 @@ describe("parseRetryAfter", () => {
   });
 });
 
-describe("graphErrorFromResponse", () => {
+describe("graphErrorFromResponse, on the emulator's error answers", () => {
   it("parses Graph's error body with innerError (camel case)", async () => {
-    const e = await graphErrorFromResponse(
-      graphResponse(404, {
-        error: {
-          code: "itemNotFound",
-          message: "The resource could not be found.",
-          innerError: { date: "2026-03-01T12:00:00", "request-id": "req-1", "client-request-id": "cli-1" },
-        },
-      }),
-      ctx,
-    );
+    const res = await faulted({
+      status: 404,
+      code: "itemNotFound",
+      message: "The resource could not be found.",
+    });
+    const inner = ((await res.clone().json()) as { error: { innerError: Record<string, string> } }).error
+      .innerError;
+    const e = await graphErrorFromResponse(res, ctx);
     expect(e).toBeInstanceOf(NotFoundError);
     expect(e).toBeInstanceOf(GraphError);
     expect(e).toBeInstanceOf(FerryError);
@@ -64,64 +75,86 @@ describe("graphErrorFromResponse", () => {
       status: 404,
       graphCode: "itemNotFound",
       innerCode: undefined,
-      requestId: "req-1",
-      date: "2026-03-01T12:00:00",
+      requestId: res.headers.get("request-id"),
+      date: inner.date,
       path: "reports/q1.csv",
       retryAfter: undefined,
     });
+    expect(e.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
     expect(e.message).toContain("GET reports/q1.csv");
     expect(e.message).toContain("not found: check the path");
     expect(e.message).toContain("The resource could not be found.");
   });
 
-  it("parses innererror (lower case) and takes the deepest inner code", async () => {
-    const e = await graphErrorFromResponse(
-      graphResponse(400, {
-        error: {
-          code: "invalidRequest",
-          message: "Invalid request",
-          innererror: { code: "invalidRequest", innererror: { code: "nameContainsInvalidCharacters" } },
-        },
-      }),
-      { method: "PUT", path: "a/b.txt" },
+  it("takes the deepest inner code of a nested innerError", async () => {
+    const res = await faulted(
+      {
+        status: 400,
+        code: "invalidRequest",
+        message: "Invalid request",
+        innerError: { code: "invalidRequest", innerError: { code: "nameContainsInvalidCharacters" } },
+      },
+      "PUT",
     );
+    const e = await graphErrorFromResponse(res, { method: "PUT", path: "a/b.txt" });
     expect(e.constructor).toBe(GraphError);
     expect(e.graphCode).toBe("invalidRequest");
     expect(e.innerCode).toBe("nameContainsInvalidCharacters");
     expect(e.message).toContain("rename it");
   });
 
-  it("reads 416 fragment errors' inner code", async () => {
-    const e = await graphErrorFromResponse(
-      graphResponse(416, { error: { code: "invalidRange", innerError: { code: "fragmentOverlap" } } }),
-      { method: "PUT", path: "big.bin" },
+  it("parses innererror (lower case), as SharePoint-backed answers spell it", async () => {
+    const body = {
+      error: {
+        code: "invalidRequest",
+        message: "Invalid request",
+        innererror: { code: "invalidRequest", innererror: { code: "nameContainsInvalidCharacters" } },
+      },
+    };
+    const res = await faulted(
+      { status: 400, body: JSON.stringify(body), contentType: "application/json" },
+      "PUT",
     );
+    const e = await graphErrorFromResponse(res, { method: "PUT", path: "a/b.txt" });
+    expect(e.graphCode).toBe("invalidRequest");
+    expect(e.innerCode).toBe("nameContainsInvalidCharacters");
+  });
+
+  it("reads 416 fragment errors' inner code", async () => {
+    const res = await faulted(
+      { status: 416, code: "invalidRange", innerError: { code: "fragmentOverlap" } },
+      "PUT",
+    );
+    const e = await graphErrorFromResponse(res, { method: "PUT", path: "big.bin" });
     expect(e.innerCode).toBe("fragmentOverlap");
     expect(e.message).toContain("nextExpectedRanges");
   });
 
   it("falls back to the request-id and Date headers", async () => {
-    const e = await graphErrorFromResponse(
-      graphResponse(
-        500,
-        { error: { code: "generalException", message: "boom" } },
-        {
-          "request-id": "hdr-req",
-          date: "Sun, 01 Mar 2026 12:00:00 GMT",
-        },
-      ),
-      ctx,
-    );
-    expect(e.requestId).toBe("hdr-req");
-    expect(e.date).toBe("Sun, 01 Mar 2026 12:00:00 GMT");
-    expect(e.message).toContain("(request-id hdr-req)");
+    const res = await faulted({
+      status: 500,
+      body: JSON.stringify({ error: { code: "generalException", message: "boom" } }),
+      contentType: "application/json",
+    });
+    const requestId = res.headers.get("request-id");
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const e = await graphErrorFromResponse(res, ctx);
+    expect(e.requestId).toBe(requestId);
+    expect(e.date).toBe(res.headers.get("date"));
+    expect(e.message).toContain(`(request-id ${requestId})`);
     expect(e.message).toContain("retry later");
   });
 
   it("copes with a body that is not Graph's JSON", async () => {
-    for (const body of ["<html>Bad Gateway</html>", "", "null", '{"error":"nope"}', "[1]"]) {
-      const e = await graphErrorFromResponse(graphResponse(502, body), ctx);
-      expect(e.status).toBe(502);
+    for (const [body, contentType] of [
+      ["<html>Bad Gateway</html>", "text/html"],
+      ["", "text/plain"],
+      ["null", "application/json"],
+      ['{"error":"nope"}', "application/json"],
+      ["[1]", "application/json"],
+    ]) {
+      const e = await graphErrorFromResponse(await faulted({ status: 502, body, contentType }), ctx);
+      expect(e.status, body).toBe(502);
       expect(e.graphCode).toBe("httpStatus502");
       expect(e.message).toContain("HTTP 502");
     }
@@ -139,7 +172,7 @@ describe("graphErrorFromResponse", () => {
     [410, "resyncRequired", GraphError, "start again"],
     [504, "gatewayTimeout", GraphError, "failed on its side"],
   ])("maps %i %s to the right class and advice", async (status, code, cls, advice) => {
-    const e = await graphErrorFromResponse(graphResponse(status, { error: { code, message: "m" } }), ctx);
+    const e = await graphErrorFromResponse(await faulted({ status, code, message: "m" }), ctx);
     expect(e).toBeInstanceOf(cls);
     expect(e.status).toBe(status);
     expect(e.graphCode).toBe(code);
@@ -149,19 +182,20 @@ describe("graphErrorFromResponse", () => {
 
   it("reports Retry-After on throttling, in seconds, decimal or HTTP-date", async () => {
     const e = await graphErrorFromResponse(
-      graphResponse(
-        429,
-        { error: { code: "activityLimitReached", message: "slow down" } },
-        { "retry-after": "2.128" },
-      ),
+      await faulted({ status: 429, code: "activityLimitReached", message: "slow down", retryAfter: 2.128 }),
       ctx,
     );
     expect(e).toBeInstanceOf(ThrottledError);
     expect(e.retryAfter).toBe(2.128);
     expect(e.message).toContain("throttled by Microsoft; retry after 2.128s");
 
+    // An HTTP-date two minutes ahead. Its seconds are whole, so the value read back lies in (119, 120]
+    // whenever it is parsed within a second; the lower bound leaves 19 s for a slow machine.
     const at = new Date(Date.now() + 120_000).toUTCString();
-    const d = await graphErrorFromResponse(graphResponse(503, "", { "retry-after": at }), ctx);
+    const d = await graphErrorFromResponse(
+      await faulted({ status: 503, body: "", contentType: "text/plain", headers: { "retry-after": at } }),
+      ctx,
+    );
     expect(d.retryAfter).toBeGreaterThan(100);
     expect(d.retryAfter).toBeLessThanOrEqual(120);
   });
@@ -169,9 +203,10 @@ describe("graphErrorFromResponse", () => {
   it("never puts a token in the message or path", async () => {
     const jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
     const e = await graphErrorFromResponse(
-      graphResponse(401, {
-        error: { code: "InvalidAuthenticationToken", message: `Bearer ${jwt} is invalid` },
-      }),
+      await faulted(
+        { status: 401, code: "InvalidAuthenticationToken", message: `Bearer ${jwt} is invalid` },
+        "PUT",
+      ),
       { method: "PUT", path: `https://my.sharepoint.com/up/session?guid=1&tempauth=${jwt}` },
     );
     expect(e.message).not.toContain(jwt);
@@ -223,10 +258,7 @@ describe("stable codes", () => {
     [503, "throttled"],
     [507, "graph_error"],
   ])("a Graph %i carries the stable code %s, Graph's own in graphCode", async (status, code) => {
-    const e = await graphErrorFromResponse(
-      graphResponse(status, { error: { code: "x", message: "m" } }),
-      ctx,
-    );
+    const e = await graphErrorFromResponse(await faulted({ status, code: "x", message: "m" }), ctx);
     expect(e.code).toBe(code);
     expect(e.graphCode).toBe("x");
   });

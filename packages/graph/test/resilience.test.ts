@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { GraphError, quickXorHash, UploadSessionGoneError } from "../src/index.ts";
 import { bytes, expectSameBytes, type Harness, harness } from "./support.ts";
 
@@ -174,15 +174,44 @@ describe("throttling", () => {
         c.requests,
         (r) => r.method === "GET" && (r.route.includes("{path}") || r.route.includes("/v1.0/*")),
       );
-    await h.emu.admin.faults({ path: "/v1.0/me/drive/root:/pace", count: 1, status: 429, retryAfter: 1 });
+    // A Retry-After no test waits out: while it runs, the pause is certainly on, whatever the load.
+    await h.emu.admin.faults({ path: "/v1.0/me/drive/root:/pace", count: 1, status: 429, retryAfter: 600 });
     const before = await h.emu.admin.counters();
-    const first = od.stat("pace/x.txt");
-    await new Promise((r) => setTimeout(r, 100));
+    const abort = new AbortController();
+    // A Retry-After past the retry budget is handed to the caller at once; the pause stays for the rest.
+    const first = od.stat("pace/x.txt", { signal: abort.signal }).then(
+      () => "answered",
+      (e: Error) => e.name,
+    );
+    // The event that starts the pause: the first request's 429 has reached the client.
+    await vi.waitFor(() => expect(od.stats.throttles).toBe(1), { timeout: 60_000, interval: 10 });
     // 20 more calls while the client is paused by the first one's 429.
-    const others = Promise.all(Array.from({ length: 20 }, () => od.stat("pace/x.txt")));
-    await new Promise((r) => setTimeout(r, 400));
-    // Half-way through the pause, nothing but the refused request has reached the service.
+    const others = Array.from({ length: 20 }, () => od.stat("pace/x.txt", { signal: abort.signal }));
+    // Let every call run as far as it can (to the pacer) before looking: macrotask turns, not a timer.
+    for (let turn = 0; turn < 20; turn++) await new Promise((r) => setImmediate(r));
     expect(graphCalls(await h.emu.admin.counters()) - graphCalls(before)).toBe(1);
+    abort.abort();
+    expect(await first).toBe("ThrottledError");
+    const settled = await Promise.allSettled(others);
+    expect(settled.every((r) => r.status === "rejected")).toBe(true);
+    // Aborted while paused: still nothing but the refused request has reached the service.
+    expect(graphCalls(await h.emu.admin.counters()) - graphCalls(before)).toBe(1);
+    expect(od.stats.throttles).toBe(1);
+  });
+
+  it("sends every paused request once the pause is over: the refused one again and all that waited", async () => {
+    const od = h.client("personal");
+    await od.upload("pace/y.txt", new TextEncoder().encode("y"));
+    const graphCalls = (c: Awaited<ReturnType<typeof h.emu.admin.counters>>) =>
+      count(
+        c.requests,
+        (r) => r.method === "GET" && (r.route.includes("{path}") || r.route.includes("/v1.0/*")),
+      );
+    await h.emu.admin.faults({ path: "/v1.0/me/drive/root:/pace", count: 1, status: 429, retryAfter: 0.2 });
+    const before = await h.emu.admin.counters();
+    const first = od.stat("pace/y.txt");
+    await vi.waitFor(() => expect(od.stats.throttles).toBe(1), { timeout: 60_000, interval: 10 });
+    const others = Promise.all(Array.from({ length: 20 }, () => od.stat("pace/y.txt")));
     await Promise.all([first, others]);
     expect(graphCalls(await h.emu.admin.counters()) - graphCalls(before)).toBe(22);
     expect(od.stats.throttles).toBe(1);

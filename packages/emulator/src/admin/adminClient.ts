@@ -23,6 +23,13 @@ export class EmulatorAdminError extends Error {
 
 type Fetch = typeof globalThis.fetch;
 
+/** Which requests `requestCount` counts; every field given must match. */
+export interface RequestFilter {
+  method?: string;
+  route?: string | RegExp;
+  status?: number | ((status: number) => boolean);
+}
+
 /**
  * The emulator's admin API from another process (or this one): seeding, chaos settings, scripted
  * faults, revocation, the clock and counters. Web-standard `fetch` only, so it runs anywhere
@@ -137,6 +144,37 @@ export class EmulatorAdmin {
 
   counters(): Promise<AdminCounters> {
     return this.call("GET", "counters");
+  }
+
+  /**
+   * How many requests the emulator answered that match `filter`, summed over its counters: `method`
+   * exactly, `route` as a substring of the route label (e.g. `oauth2/v2.0/token`, `/up/`) or a
+   * pattern, `status` exactly or by a test. An empty filter counts every request.
+   */
+  async requestCount(filter: RequestFilter = {}): Promise<number> {
+    const { requests } = await this.counters();
+    return requests
+      .filter((r) => filter.method === undefined || r.method === filter.method.toUpperCase())
+      .filter((r) =>
+        filter.route === undefined
+          ? true
+          : typeof filter.route === "string"
+            ? r.route.includes(filter.route)
+            : filter.route.test(r.route),
+      )
+      .filter((r) =>
+        filter.status === undefined
+          ? true
+          : typeof filter.status === "number"
+            ? r.status === filter.status
+            : filter.status(r.status),
+      )
+      .reduce((n, r) => n + r.count, 0);
+  }
+
+  /** Successful `refresh_token` grants at the token endpoint since the counters were last reset. */
+  async refreshGrants(): Promise<number> {
+    return (await this.counters()).grants.refresh_token ?? 0;
   }
 
   resetCounters(): Promise<void> {

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { pipeline, Readable, type Transform } from "node:stream";
+import { pipeline, Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { EmulatorContext } from "../context.ts";
 import { GraphFault } from "../fault.ts";
 import { sendGraphError } from "../graph/graphError.ts";
+import { IdentityFault, sendIdentityError } from "../identity/identityError.ts";
 import { incomingCutter, type ResetPlan, ResponseCutter } from "./connectionReset.ts";
 import { carriesRetryAfter, faultKindFor, graphCodeForStatus, graphMessageForStatus } from "./faultKinds.ts";
 import { pacedStream } from "./pacedStream.ts";
@@ -12,19 +13,32 @@ import { type ScriptedFault, ScriptedFaults } from "./scriptedFaults.ts";
 import { ConnectionBandwidth } from "./tokenBucket.ts";
 
 type Decision =
-  | { kind: "status"; status: number; code: string; message: string; retryAfter?: number }
-  | { kind: "reset"; plan: ResetPlan };
+  | {
+      kind: "status";
+      status: number;
+      code: string;
+      message: string;
+      retryAfter?: number;
+      script?: ScriptedFault;
+    }
+  | { kind: "reset"; plan: ResetPlan }
+  | { kind: "omitExpiresIn" }
+  | { kind: "corrupt"; at: number };
 
 /** What chaos remembers about a request between its arrival and its body. */
 interface Ticket {
   res: ServerResponse;
   reset?: ResetPlan;
+  omitExpiresIn?: boolean;
+  /** Offset in the body of the byte to flip (scripted `corrupt`). */
+  corruptAt?: number;
 }
 
 /**
  * Latency, per-connection bandwidth and faults for Graph (`/v1.0/`) and the transfer URLs
- * (`/dl/`, `/up/`). Identity endpoints are left fast on purpose: a slow sign-in only slows tests,
- * while the behaviour worth exercising (retries, resumes, pacing) lives on the Graph side.
+ * (`/dl/`, `/up/`). The identity platform's `/token` and `/devicecode` get scripted faults only: a
+ * slow or randomly failing sign-in only slows tests, while a test that needs one specific failure of
+ * Microsoft's token endpoint (an HTML 503, a dropped connection, no `expires_in`) scripts it.
  */
 export class Chaos {
   readonly scripted = new ScriptedFaults();
@@ -49,11 +63,68 @@ export class Chaos {
       ticket.reset = decision.plan;
       return false;
     }
-    const { status, code, message, retryAfter } = decision;
+    if (decision.kind === "omitExpiresIn") return false;
+    if (decision.kind === "corrupt") {
+      ticket.corruptAt = decision.at;
+      return false;
+    }
+    const { status, code, message, retryAfter, script } = decision;
+    if (script?.body !== undefined) {
+      sendScriptedBody(reply, status, script, retryAfter);
+      return true;
+    }
     sendGraphError(
       request,
       reply,
-      new GraphFault(status, code, message, retryAfter === undefined ? {} : { retryAfter }),
+      new GraphFault(status, code, message, {
+        ...(retryAfter === undefined ? {} : { retryAfter }),
+        ...(script?.headers ? { headers: script.headers } : {}),
+        ...(script?.innerError ? { innerError: script.innerError } : {}),
+      }),
+    );
+    return true;
+  }
+
+  /**
+   * Runs before the identity platform's `/token` and `/devicecode`: scripted faults only, answered in
+   * the identity platform's error format. Returns true when it has answered (or dropped) the request.
+   */
+  beforeIdentity(request: FastifyRequest, reply: FastifyReply): boolean {
+    const ticket: Ticket = { res: reply.raw };
+    this.tickets.set(request.raw, ticket);
+    const decision = this.decide(request, true);
+    if (!decision) return false;
+    if (decision.kind === "omitExpiresIn" || decision.kind === "corrupt") {
+      ticket.omitExpiresIn = decision.kind === "omitExpiresIn";
+      return false;
+    }
+    if (decision.kind === "reset") {
+      // A token answer is a few hundred bytes: what clients meet in practice is a connection that
+      // drops before any answer (a reset, a proxy timing out), which fetch reports as "fetch failed".
+      reply.hijack();
+      request.raw.socket?.destroy();
+      return true;
+    }
+    const { status, message, retryAfter, script } = decision;
+    if (script?.body !== undefined) {
+      sendScriptedBody(reply, status, script, retryAfter);
+      return true;
+    }
+    if (retryAfter !== undefined) reply.header("retry-after", String(retryAfter));
+    for (const [k, v] of Object.entries(script?.headers ?? {})) reply.header(k, v);
+    // AADSTS90033, "A transient error has occurred", is what the token endpoint says when it is
+    // unavailable; other statuses keep the scripted code as the OAuth `error`.
+    const transient = status >= 500 || status === 429;
+    sendIdentityError(
+      this.ctx,
+      request,
+      reply,
+      new IdentityFault(
+        status,
+        script?.code ?? (transient ? "temporarily_unavailable" : "invalid_request"),
+        transient ? 90033 : 90014,
+        script?.message ?? (transient ? "A transient error has occurred. Please try again." : message),
+      ),
     );
     return true;
   }
@@ -64,8 +135,10 @@ export class Chaos {
     const reset = ticket?.reset && !ticket.reset.used ? ticket.reset : undefined;
     const socket = request.raw.socket;
     const capped = this.ctx.options.bandwidth > 0 && socket !== null;
-    if (!capped && !reset) return body;
+    const corruptAt = ticket?.corruptAt;
+    if (!capped && !reset && corruptAt === undefined) return body;
     const stages: Transform[] = [];
+    if (corruptAt !== undefined) stages.push(flipByteAt(corruptAt));
     if (capped) stages.push(pacedStream(this.bandwidth.for(socket, "outgoing"), this.rate));
     if (reset && ticket) stages.push(new ResponseCutter(reset, ticket.res));
     return chain(body, stages);
@@ -91,6 +164,8 @@ export class Chaos {
   onSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
     const ticket = this.tickets.get(request.raw);
     if (!ticket) return payload;
+    if (ticket.omitExpiresIn && reply.statusCode < 300 && typeof payload === "string")
+      return withoutExpiresIn(payload);
     const isBytes = typeof payload === "string" || Buffer.isBuffer(payload);
     const reset = ticket.reset;
     if (reset && !reset.used) {
@@ -120,19 +195,24 @@ export class Chaos {
 
   private readonly rate = () => this.ctx.options.bandwidth;
 
-  private decide(request: FastifyRequest): Decision | undefined {
+  private decide(request: FastifyRequest, identity = false): Decision | undefined {
     const { counters, options, clock } = this.ctx;
     const url = request.raw.url ?? "";
     const q = url.indexOf("?");
     const scripted = this.scripted.take(
-      { method: request.method, rawPath: q >= 0 ? url.slice(0, q) : url, routeLabel: request.routeLabel },
+      {
+        method: request.method,
+        rawPath: q >= 0 ? url.slice(0, q) : url,
+        routeLabel: request.routeLabel,
+        identity,
+      },
       clock.now(),
     );
     if (scripted) {
       counters.fault("scripted");
       return fromScript(scripted);
     }
-    if (options.faultRate <= 0) return undefined;
+    if (identity || options.faultRate <= 0) return undefined;
     const random = this.ctx.random;
     if (random.next() >= options.faultRate) return undefined;
     const kind = faultKindFor(random.next());
@@ -156,6 +236,8 @@ export class Chaos {
 function fromScript(fault: ScriptedFault): Decision {
   if (fault.kind === "reset")
     return { kind: "reset", plan: { afterBytes: fault.afterBytes, fraction: 0.5, used: false } };
+  if (fault.kind === "omitExpiresIn") return { kind: "omitExpiresIn" };
+  if (fault.kind === "corrupt") return { kind: "corrupt", at: fault.afterBytes ?? 0 };
   const status = fault.status ?? 503;
   return {
     kind: "status",
@@ -163,7 +245,44 @@ function fromScript(fault: ScriptedFault): Decision {
     code: fault.code ?? graphCodeForStatus(status),
     message: fault.message ?? graphMessageForStatus(status),
     retryAfter: fault.retryAfter,
+    script: { ...fault },
   };
+}
+
+/** A scripted body sent as is: what a gateway in front of Microsoft answers, not Microsoft's JSON. */
+function sendScriptedBody(reply: FastifyReply, status: number, script: ScriptedFault, retryAfter?: number) {
+  if (retryAfter !== undefined) reply.header("retry-after", String(retryAfter));
+  for (const [k, v] of Object.entries(script.headers ?? {})) reply.header(k, v);
+  reply
+    .code(status)
+    .header("content-type", script.contentType ?? "text/html; charset=utf-8")
+    .send(script.body);
+}
+
+/** Passes a body through with the byte at `at` inverted; a body shorter than that passes unchanged. */
+function flipByteAt(at: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (at >= seen && at < seen + chunk.length) {
+        const copy = Buffer.from(chunk);
+        copy[at - seen] = (copy[at - seen] ?? 0) ^ 0xff;
+        chunk = copy;
+      }
+      seen += chunk.length;
+      callback(null, chunk);
+    },
+  });
+}
+
+/** The JSON answer without `expires_in` and `ext_expires_in`; anything else passes unchanged. */
+function withoutExpiresIn(payload: string): string {
+  try {
+    const { expires_in: _lifetime, ext_expires_in: _extended, ...rest } = JSON.parse(payload);
+    return JSON.stringify(rest);
+  } catch {
+    return payload;
+  }
 }
 
 /** Connects the stages; an error or an early close anywhere tears down the whole chain. */

@@ -1,7 +1,12 @@
 /**
  * Faults a test asks for through the admin API: "the next 3 GET downloads get 503", "for the next
- * 10 s everything gets 429 with Retry-After: 2", "cut the next upload after 1 MB". Unlike random
- * faults they are exact, so a test can assert that a client recovers from one specific failure.
+ * 10 s everything gets 429 with Retry-After: 2", "cut the next upload after 1 MB", "the next token
+ * request gets an HTML 503 page". Unlike random faults they are exact, so a test can assert that a
+ * client recovers from one specific failure.
+ *
+ * They reach Graph, the transfer URLs and the identity platform's `/token` and `/devicecode`. A rule
+ * reaches those two identity endpoints only when its `path` or `route` names them, so a Graph
+ * throttling rule such as "everything gets 429 for 10 s" never starts failing sign-ins as well.
  */
 export interface ScriptedFaultSpec {
   /** HTTP method to match (any when omitted). */
@@ -17,8 +22,15 @@ export interface ScriptedFaultSpec {
   count?: number;
   /** Applies to every matching request for this many seconds (emulator clock). */
   durationSeconds?: number;
-  /** `status` answers with an error; `reset` cuts the connection in the middle of a body. */
-  kind?: "status" | "reset";
+  /**
+   * `status` answers with an error; `reset` cuts the connection in the middle of a body (on the
+   * identity endpoints: before any answer, as a refused or dropped connection looks to a client);
+   * `omitExpiresIn` lets the request through and drops `expires_in` and `ext_expires_in` from its
+   * JSON answer, for clients that must not trust a token response to carry a lifetime; `corrupt`
+   * flips one byte of a download's body (at `afterBytes`, default the first), as a broken proxy or disk
+   * would, for clients that must verify what they received against the file's hash.
+   */
+  kind?: FaultKind;
   /** For `status`: the HTTP status, 400–599 (default 503). */
   status?: number;
   /** Graph error code (default: Graph's code for the status). */
@@ -26,14 +38,30 @@ export interface ScriptedFaultSpec {
   message?: string;
   /** Seconds for `Retry-After`; decimals allowed, as Graph sends them. */
   retryAfter?: number;
-  /** For `reset`: body bytes that get through before the cut (default: half of the body). */
+  /** For `reset`: body bytes that get through before the cut (default: half of the body). For `corrupt`: the offset of the flipped byte (default 0). */
   afterBytes?: number;
+  /**
+   * For `status`: fields merged into Graph's `error.innerError` (after `code`, `date` and the request
+   * ids), e.g. a nested `{ innerError: { code: "nameContainsInvalidCharacters" } }` as Graph nests them.
+   */
+  innerError?: Record<string, unknown>;
+  /**
+   * For `status`: the whole body, sent as is instead of Graph's or the identity platform's error JSON,
+   * e.g. the HTML page a gateway in front of Microsoft answers with. Sent with `contentType`.
+   */
+  body?: string;
+  /** Content type of `body` (default `text/html; charset=utf-8`). */
+  contentType?: string;
+  /** For `status`: extra response headers, e.g. `Retry-After` as an HTTP-date. */
+  headers?: Record<string, string>;
 }
+
+export type FaultKind = "status" | "reset" | "omitExpiresIn" | "corrupt";
 
 /** An armed rule, as the admin API lists it. */
 export interface ScriptedFault extends ScriptedFaultSpec {
   id: number;
-  kind: "status" | "reset";
+  kind: FaultKind;
   /** Matches still to go; absent for a purely time-based rule. */
   remaining?: number;
   /** When a time-based rule stops, ISO time on the emulator clock. */
@@ -50,6 +78,8 @@ export interface RequestFacts {
   method: string;
   rawPath: string;
   routeLabel: string;
+  /** The identity platform's `/token` or `/devicecode`: only rules naming them by path or route match. */
+  identity?: boolean;
 }
 
 const SPEC_KEYS = new Set([
@@ -64,6 +94,10 @@ const SPEC_KEYS = new Set([
   "message",
   "retryAfter",
   "afterBytes",
+  "innerError",
+  "body",
+  "contentType",
+  "headers",
 ]);
 
 /** Checks an admin-supplied spec; returns a message naming the first problem, or the clean spec. */
@@ -75,7 +109,7 @@ export function validateFaultSpec(input: unknown): { spec: ScriptedFaultSpec } |
   for (const key of Object.keys(o)) {
     if (!SPEC_KEYS.has(key)) return { error: `unknown fault field '${key}'` };
   }
-  for (const key of ["method", "path", "route", "code", "message"] as const) {
+  for (const key of ["method", "path", "route", "code", "message", "body", "contentType"] as const) {
     if (o[key] !== undefined && typeof o[key] !== "string") return { error: `'${key}' must be a string` };
   }
   const positive = (key: string, integer: boolean, min: number) => {
@@ -95,10 +129,30 @@ export function validateFaultSpec(input: unknown): { spec: ScriptedFaultSpec } |
   if (problem) return { error: problem };
   if (typeof o.status === "number" && o.status > 599)
     return { error: "'status' must be between 400 and 599" };
-  if (o.kind !== undefined && o.kind !== "status" && o.kind !== "reset") {
-    return { error: "'kind' must be 'status' or 'reset'" };
+  for (const key of ["innerError", "headers"] as const) {
+    const v = o[key];
+    if (v !== undefined && (typeof v !== "object" || v === null || Array.isArray(v)))
+      return { error: `'${key}' must be a JSON object` };
   }
-  if (o.kind === "reset" && o.status !== undefined) return { error: "a 'reset' fault takes no 'status'" };
+  if (o.headers !== undefined && Object.values(o.headers as object).some((v) => typeof v !== "string"))
+    return { error: "'headers' values must be strings" };
+  if (o.kind !== undefined && !["status", "reset", "omitExpiresIn", "corrupt"].includes(String(o.kind))) {
+    return { error: "'kind' must be 'status', 'reset', 'omitExpiresIn' or 'corrupt'" };
+  }
+  if (o.kind !== undefined && o.kind !== "status") {
+    const statusOnly = [
+      "status",
+      "code",
+      "message",
+      "retryAfter",
+      "innerError",
+      "body",
+      "contentType",
+      "headers",
+    ];
+    const extra = statusOnly.find((key) => o[key] !== undefined);
+    if (extra) return { error: `a '${o.kind}' fault takes no '${extra}'` };
+  }
   return { spec: o as ScriptedFaultSpec };
 }
 
@@ -153,6 +207,7 @@ export class ScriptedFaults {
 
 function matches(rule: Rule, request: RequestFacts): boolean {
   const { fault } = rule;
+  if (request.identity && fault.path === undefined && fault.route === undefined) return false;
   if (rule.method && rule.method !== request.method) return false;
   if (fault.route !== undefined && !request.routeLabel.includes(fault.route)) return false;
   if (fault.path !== undefined && !request.rawPath.includes(fault.path)) {

@@ -2,7 +2,13 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { GraphFault } from "../fault.ts";
 
 /** Graph's error body: `{ error: { code, message, innerError: { code?, date, request-id, client-request-id } } }`. */
-export function graphErrorBody(request: FastifyRequest, code: string, message: string, innerCode?: string) {
+export function graphErrorBody(
+  request: FastifyRequest,
+  code: string,
+  message: string,
+  innerCode?: string,
+  moreInner: Record<string, unknown> = {},
+) {
   const clientRequestId = request.headers["client-request-id"];
   return {
     error: {
@@ -13,6 +19,7 @@ export function graphErrorBody(request: FastifyRequest, code: string, message: s
         date: new Date().toISOString().replace(/\.\d+Z$/, ""),
         "request-id": String(request.id),
         "client-request-id": typeof clientRequestId === "string" ? clientRequestId : String(request.id),
+        ...moreInner,
       },
     },
   };
@@ -23,11 +30,11 @@ export function sendGraphError(
   reply: FastifyReply,
   fault: GraphFault,
 ): FastifyReply {
-  const { retryAfter, headers, innerCode } = fault.options;
+  const { retryAfter, headers, innerCode, innerError } = fault.options;
   if (retryAfter !== undefined) reply.header("retry-after", String(retryAfter));
   for (const [k, v] of Object.entries(headers ?? {})) reply.header(k, v);
   return reply
     .code(fault.status)
     .header("content-type", "application/json")
-    .send(graphErrorBody(request, fault.code, fault.message, innerCode));
+    .send(graphErrorBody(request, fault.code, fault.message, innerCode, innerError));
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { EmulatorContext } from "../context.ts";
 import { guid } from "../secrets.ts";
-import type { EmulatorState } from "../state.ts";
 
 /**
  * An error of the identity platform's token-side endpoints (`/token`, `/devicecode`). Handlers throw
@@ -39,7 +39,10 @@ export interface ErrorDiagnostics {
   timestamp: string;
 }
 
-export function diagnosticsFor(state: EmulatorState, request: FastifyRequest): ErrorDiagnostics {
+/** Only the clock: chaos answers identity faults too, and must not import the whole state (a cycle). */
+type ClockOnly = Pick<EmulatorContext, "clock">;
+
+export function diagnosticsFor(state: ClockOnly, request: FastifyRequest): ErrorDiagnostics {
   const clientRequestId = request.headers["client-request-id"];
   return {
     traceId: String(request.id),
@@ -75,7 +78,7 @@ export function identityErrorBody(fault: IdentityFault, d: ErrorDiagnostics) {
 }
 
 export function sendIdentityError(
-  state: EmulatorState,
+  state: ClockOnly,
   request: FastifyRequest,
   reply: FastifyReply,
   fault: IdentityFault,
