@@ -1,10 +1,21 @@
 // `ferry secrets` as a user runs it, against `ferry dev`: set reads standard input (never an argument) or a hidden
 // prompt on a terminal; list, get and rm; and a job run by `ferry run` reads the secret with getSecret().
 import { spawn, spawnSync } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Dev, FERRY_NODE_ARGS, ferry, ferryEnv, type Result, startDev, tempDir } from "./ferry.ts";
+import {
+  type Dev,
+  FERRY_NODE_ARGS,
+  ferry,
+  ferryEnv,
+  freePort,
+  type Result,
+  spawnFerry,
+  startDev,
+  tempDir,
+} from "./ferry.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -22,9 +33,15 @@ afterAll(async () => {
 });
 
 /** `ferry args…` with `input` on standard input (a pipe, as `printf %s "$V" | ferry …`). */
-function ferryWithInput(args: string[], input: string): Promise<Result> {
+function ferryWithInput(
+  args: string[],
+  input: string,
+  options: { home: string; env?: Record<string, string> } = { home },
+): Promise<Result> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...FERRY_NODE_ARGS, ...args], { env: ferryEnv(home) });
+    const child = spawn(process.execPath, [...FERRY_NODE_ARGS, ...args], {
+      env: ferryEnv(options.home, options.env),
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -156,5 +173,62 @@ sys.exit(os.waitstatus_to_exitcode(status))
     expect(help.stdout).toContain("sensitive");
     const setHelp = await ferry(["secrets", "set", "--help"], { home });
     expect(setHelp.stdout).toContain("never taken from the command line");
+  });
+});
+
+describe("ferry keys rotate-master", () => {
+  it("re-encrypts secrets too: after it, a broker holding only the new key reads the secret", async () => {
+    const ops = await tempDir("ferry-secrets-rotate-");
+    try {
+      expect((await ferry(["users", "create", "sam"], { home: ops })).code).toBe(0);
+      const token = (await ferry(["keys", "create", "--user", "sam"], { home: ops })).stdout.trim();
+      const serveWith = async (env: Record<string, string>, during: () => Promise<void>) => {
+        const port = await freePort();
+        const serve = spawnFerry(
+          [
+            "serve",
+            "--port",
+            String(port),
+            "--public-url",
+            `http://127.0.0.1:${port}`,
+            "--log-level",
+            "warn",
+          ],
+          { home: ops, env },
+        );
+        try {
+          await serve.waitFor(/listening on (http\S+)/);
+          const login = await ferry(["login", "--url", `http://127.0.0.1:${port}`, "--api-key", token], {
+            home: ops,
+          });
+          expect(login.code, login.stderr).toBe(0);
+          await during();
+        } finally {
+          serve.child.kill("SIGTERM");
+          await serve.exited;
+        }
+      };
+      await serveWith({}, async () => {
+        const set = await ferryWithInput(["secrets", "set", "ROTATED"], "value-across-rotation", {
+          home: ops,
+        });
+        expect(set.code, set.stderr).toBe(0);
+      });
+      const old = (await readFile(join(ops, "master.key"), "utf8")).trim();
+      const fresh = Buffer.alloc(32, 9).toString("base64");
+      const rotated = await ferry(["keys", "rotate-master", "--json"], {
+        home: ops,
+        env: { FERRY_MASTER_KEY: `${fresh},${old}` },
+      });
+      // The secret is the only vault value here (sam never connected OneDrive).
+      expect(JSON.parse(rotated.stdout)).toEqual({ rotated: 1, current: 0 });
+      await serveWith({ FERRY_MASTER_KEY: fresh }, async () => {
+        const get = await ferry(["secrets", "get", "ROTATED"], { home: ops });
+        expect(get.code, get.stderr).toBe(0);
+        expect(get.stdout).toBe("value-across-rotation");
+      });
+    } finally {
+      await rm(ops, { recursive: true, force: true });
+    }
   });
 });
