@@ -1,7 +1,7 @@
 // Secrets through /api/v1/secrets (issue 20): the routes, isolation between users on every route, CSRF on every
 // state-changing route, hostile names and bodies (a 4xx with a stable code, nothing stored), and the audit trail.
 import { describe, expect, it } from "vitest";
-import { listAudit } from "../src/index.ts";
+import { createApiKey, disableUser, listAudit, revokeApiKey } from "../src/index.ts";
 import { MAX_SECRET_VALUE_BYTES, MAX_SECRETS_PER_USER } from "../src/secrets/secretRules.ts";
 import { DIALECTS } from "./helpers.ts";
 import {
@@ -184,18 +184,40 @@ for (const dialect of DIALECTS) {
       expect(read.body).not.toContain("ada-copied-value");
     });
 
-    it("a disabled user's key and a revoked key read nothing", async () => {
+    it("a revoked key, a disabled user's key, a made-up key and no credentials read and change nothing", async () => {
       const ada = await createTestUser(b, "ada");
-      await put(b, "TOKEN", "v", ada.bearer);
-      await b
-        .inject({
-          method: "GET",
-          url: "/api/v1/secrets/TOKEN",
-          headers: { authorization: "Bearer fry_0123456789abcdef_nope" },
-        })
-        .then((r) => expect(r.statusCode).toBe(401));
-      const none = await b.inject({ method: "GET", url: "/api/v1/secrets/TOKEN" });
-      expect(none.statusCode).toBe(401);
+      const bob = await createTestUser(b, "bob");
+      await put(b, "TOKEN", "ada-value", ada.bearer);
+      await put(b, "TOKEN", "bob-value", bob.bearer);
+      const spare = await createApiKey(b.database.db, { userId: ada.user.id, name: "spare" });
+      expect(await revokeApiKey(b.database.db, { userId: ada.user.id, keyId: ada.keyId })).toBe(true);
+      expect(await disableUser(b.database.db, bob.user.id)).toBe(true);
+      for (const headers of [
+        ada.bearer,
+        bob.bearer,
+        { authorization: "Bearer fry_0123456789abcdef_made-up" },
+        {} as Record<string, string>,
+      ]) {
+        for (const request of [
+          { method: "GET" as const, url: "/api/v1/secrets" },
+          { method: "GET" as const, url: "/api/v1/secrets/TOKEN" },
+          { method: "DELETE" as const, url: "/api/v1/secrets/TOKEN" },
+        ]) {
+          const response = await b.inject({ ...request, headers });
+          // 429 once the failure limiter has seen enough bad credentials from this address: refused either way.
+          expect([401, 429], `${request.method} ${request.url}`).toContain(response.statusCode);
+          expect(response.body).not.toContain("-value");
+        }
+        expect([401, 429]).toContain((await put(b, "TOKEN", "planted", headers)).statusCode);
+      }
+      // Ada's other key still reads her value, unchanged.
+      const read = await b.inject({
+        method: "GET",
+        url: "/api/v1/secrets/TOKEN",
+        headers: { authorization: `Bearer ${spare.token}` },
+      });
+      expect(read.json().value).toBe("ada-value");
+      expect(await storedRows(b)).toHaveLength(2);
     });
   });
 

@@ -135,10 +135,18 @@ describe("the Secrets section", () => {
         // Replace.
         const second = `sk-second-${Math.random().toString(36).slice(2)}`;
         await row.getByRole("button", { name: "Replace OPENAI_API_KEY" }).click();
-        await page.getByLabel("New value for OPENAI_API_KEY").fill(second);
+        // The field opened takes the focus, so a keyboard user types straight into it.
+        await expect
+          .poll(() => page.evaluate(() => document.activeElement?.id))
+          .toBe("replace-OPENAI_API_KEY");
+        await page.keyboard.type(second);
+        expect(await page.getByLabel("New value for OPENAI_API_KEY").inputValue()).toBe(second);
         await shot("replacing");
         await page.getByRole("button", { name: "Replace value" }).click();
         await page.getByText("Replaced secret OPENAI_API_KEY").waitFor();
+        await expect
+          .poll(() => page.evaluate(() => document.activeElement?.id))
+          .toBe("replace-button-OPENAI_API_KEY");
         expect(await storedValue(person.key, "OPENAI_API_KEY")).toBe(second);
         expect(await page.content()).not.toContain(second);
         await shot("replaced");

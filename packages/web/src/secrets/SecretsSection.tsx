@@ -46,6 +46,17 @@ export function SecretsSection({ csrfToken }: Props) {
     void load();
   }, [load]);
 
+  // Keyboard users land in the field they opened, and back on the row's Replace button when it closes.
+  const [returnTo, setReturnTo] = useState<string | null>(null);
+  useEffect(() => {
+    if (replacing !== null) document.getElementById(`replace-${replacing}`)?.focus();
+    // Not while a request runs: the buttons are disabled then, and a disabled button cannot take focus.
+    else if (returnTo !== null && !busy) {
+      document.getElementById(`replace-button-${returnTo}`)?.focus();
+      setReturnTo(null);
+    }
+  }, [replacing, returnTo, busy]);
+
   const exists = secrets?.some((s) => s.name === name) ?? false;
   const nameError = submitted ? (nameProblem(name) ?? (exists ? existsText(name) : null)) : null;
 
@@ -86,6 +97,7 @@ export function SecretsSection({ csrfToken }: Props) {
   }
 
   function closeReplace() {
+    setReturnTo(replacing);
     setReplacing(null);
     setReplacement("");
     setReplaceSubmitted(false);
@@ -212,6 +224,7 @@ export function SecretsSection({ csrfToken }: Props) {
                 <div className="secret-row__actions">
                   <button
                     type="button"
+                    id={`replace-button-${secret.name}`}
                     className="button"
                     disabled={busy}
                     aria-expanded={replacing === secret.name}
