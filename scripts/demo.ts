@@ -5,6 +5,7 @@
 // stops everything and exits 0. A failing example exits 1, naming it.
 
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
@@ -18,6 +19,20 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 const EXAMPLES = resolve(process.env.FERRY_DEMO_EXAMPLES ?? join(ROOT, "examples"));
 const FERRY = join(ROOT, "packages/cli/bin/ferry.mjs");
 const ACCOUNT = "personal";
+
+/** `ferry secrets set NAME` with the value on standard input, as a user pipes it in (never as an argument). */
+function ferrySecretSet(name: string, value: string, env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((done, fail) => {
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@ferry/source", "--import", "tsx", FERRY, "secrets", "set", name],
+      { cwd: ROOT, env, stdio: ["pipe", "inherit", "inherit"] },
+    );
+    child.on("error", fail);
+    child.on("exit", (code, signal) => done(code ?? (signal ? 1 : 0)));
+    child.stdin.end(value);
+  });
+}
 
 function title(file: string): string {
   const words = file.replace(/\.ts$/, "").replace(/^\d+-/, "").replaceAll("-", " ");
@@ -73,6 +88,11 @@ async function main(): Promise<number> {
     };
     // The credentials file in FERRY_HOME is what the examples find; nothing else may override it.
     for (const key of ["FERRY_URL", "FERRY_API_KEY", "FERRY_GRAPH_URL"]) delete env[key];
+    // The secret examples/11-read-a-secret.ts reads, set as a user would.
+    if ((await ferrySecretSet("DEMO_SERVICE_TOKEN", `demo-${randomBytes(12).toString("hex")}`, env)) !== 0) {
+      console.error("\nDemo failed: `ferry secrets set DEMO_SERVICE_TOKEN` failed");
+      return 1;
+    }
     const files = (await readdir(EXAMPLES)).filter((f) => f.endsWith(".ts")).sort();
     for (const file of files) {
       console.log(`== ${title(file)} (${relative(ROOT, join(EXAMPLES, file))}) ==`);

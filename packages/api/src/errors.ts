@@ -18,6 +18,12 @@ export type ApiErrorCode =
   | "provider_error"
   | "not_configured"
   | "conflict"
+  | "invalid_secret_name"
+  | "invalid_secret_value"
+  | "secret_too_large"
+  | "secret_not_found"
+  | "secret_limit_reached"
+  | "secret_write_only"
   | "vault_unreadable"
   | "database_unavailable"
   | "internal_error";

@@ -20,5 +20,13 @@ export type {
   IntegrationList,
 } from "./integrations.ts";
 export type { ApiMethod, ApiPath, ApiRequestBody, ApiResponse, ApiRoutes } from "./routes.ts";
+export type {
+  SecretDeleted,
+  SecretList,
+  SecretSaved,
+  SecretSummary,
+  SecretValue,
+  SetSecretRequest,
+} from "./secrets.ts";
 export type { ApiUser, AuthenticatedVia, LogoutRequest, Me, Session } from "./session.ts";
 export type { MintedToken, TokenRequest } from "./token.ts";

@@ -124,6 +124,18 @@ export interface CredentialEpochTable {
   epoch: number;
 }
 
+/** A user's named value for their jobs; see migrations/0004_secrets.ts. */
+export interface SecretsTable {
+  id: string;
+  user_id: string;
+  /** Letters, digits and `_`, starting with a letter (secrets/secretRules.ts); not secret, the page lists it. */
+  name: string;
+  /** Vault ciphertext of the value, bound to this row's id. */
+  value_enc: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Tables {
   users: UsersTable;
   api_keys: ApiKeysTable;
@@ -133,6 +145,7 @@ export interface Tables {
   connections: ConnectionsTable;
   audit_events: AuditEventsTable;
   credential_epoch: CredentialEpochTable;
+  secrets: SecretsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -149,6 +162,7 @@ export type OAuthStateRow = Selectable<OAuthStatesTable>;
 export const ENCRYPTED_COLUMNS = {
   connections: ["refresh_token_enc", "access_token_enc"],
   oauth_states: ["code_verifier_enc", "device_code_enc", "pending_enc"],
+  secrets: ["value_enc"],
 } as const satisfies { [T in keyof Tables]?: readonly (keyof Tables[T] & string)[] };
 
 export type EncryptedTable = keyof typeof ENCRYPTED_COLUMNS;

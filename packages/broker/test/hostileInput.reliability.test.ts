@@ -99,6 +99,7 @@ async function snapshot(b: BrokerUnderTest): Promise<Map<string, Set<string>>> {
     ],
     ["connections", await db.selectFrom("connections").selectAll().execute()],
     ["audit_events", await db.selectFrom("audit_events").selectAll().execute()],
+    ["secrets", await db.selectFrom("secrets").selectAll().execute()],
   ];
   return new Map(tables.map(([name, rows]) => [name, new Set(rows.map((r) => JSON.stringify(r)))]));
 }
@@ -184,6 +185,8 @@ const STATE_CHANGING_ROUTES = [
   "POST /api/v1/admin/users/:user/keys",
   "DELETE /api/v1/admin/users/:user/keys/:keyId",
   "POST /api/v1/admin/users/:user/login-links",
+  "PUT /api/v1/secrets/:name",
+  "DELETE /api/v1/secrets/:name",
 ];
 
 /**
@@ -932,17 +935,27 @@ for (const dialect of DIALECTS) {
       expect((await finishConnectFlow(b, connected)).statusCode).toBe(200);
       const session = await signIn(b, root.user);
       const bobSession = await signIn(b, bob.user);
-      const routes: { method: "POST" | "DELETE"; url: string; payload?: Record<string, unknown> }[] = [
-        { method: "POST", url: "/api/v1/logout" },
-        { method: "DELETE", url: "/api/v1/integrations/onedrive" },
-        { method: "POST", url: "/api/v1/integrations/onedrive/connect" },
-        { method: "POST", url: "/api/v1/integrations/onedrive/device" },
-        { method: "POST", url: "/api/v1/integrations/onedrive/token" },
-        { method: "POST", url: "/api/v1/admin/users", payload: { name: "mallory", isAdmin: true } },
-        { method: "POST", url: "/api/v1/admin/users/bob/keys", payload: { name: "stolen" } },
-        { method: "DELETE", url: `/api/v1/admin/users/bob/keys/${bob.keyId}` },
-        { method: "POST", url: "/api/v1/admin/users/bob/login-links" },
-      ];
+      const kept = await b.inject({
+        method: "PUT",
+        url: "/api/v1/secrets/ROOT_SECRET",
+        headers: root.bearer,
+        payload: { value: "root's value" },
+      });
+      expect(kept.statusCode).toBe(200);
+      const routes: { method: "POST" | "PUT" | "DELETE"; url: string; payload?: Record<string, unknown> }[] =
+        [
+          { method: "POST", url: "/api/v1/logout" },
+          { method: "DELETE", url: "/api/v1/integrations/onedrive" },
+          { method: "POST", url: "/api/v1/integrations/onedrive/connect" },
+          { method: "POST", url: "/api/v1/integrations/onedrive/device" },
+          { method: "POST", url: "/api/v1/integrations/onedrive/token" },
+          { method: "POST", url: "/api/v1/admin/users", payload: { name: "mallory", isAdmin: true } },
+          { method: "POST", url: "/api/v1/admin/users/bob/keys", payload: { name: "stolen" } },
+          { method: "DELETE", url: `/api/v1/admin/users/bob/keys/${bob.keyId}` },
+          { method: "POST", url: "/api/v1/admin/users/bob/login-links" },
+          { method: "PUT", url: "/api/v1/secrets/ROOT_SECRET", payload: { value: "planted" } },
+          { method: "DELETE", url: "/api/v1/secrets/ROOT_SECRET" },
+        ];
       const crossSite = { origin: "https://evil.example", "sec-fetch-site": "cross-site" };
       const noCookie: [string, Record<string, string>, number, string][] = [
         ["no credentials at all", {}, 401, "unauthorized"],

@@ -9,6 +9,7 @@ import { registerDev } from "./commands/dev.ts";
 import { registerFiles } from "./commands/files.ts";
 import { registerIntegrations } from "./commands/integrations.ts";
 import { registerRun } from "./commands/run.ts";
+import { registerSecrets } from "./commands/secrets.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSync } from "./commands/sync.ts";
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerFiles(program);
   registerSync(program);
   registerRun(program);
+  registerSecrets(program);
   registerCompletion(program);
   // Every command, however deep, exits through cli.ts rather than process.exit, and accepts --debug.
   const configure = (command: Command) => {

@@ -17,6 +17,13 @@ export {
   findCredentials,
   writeCredentials,
 } from "./credentials.ts";
+export {
+  clearSecretCache,
+  type GetSecretOptions,
+  getSecret,
+  SECRET_CACHE_MS,
+  SecretNotFoundError,
+} from "./secrets.ts";
 
 /**
  * The `onedrive://` filesystem of the current connection (fsspec's method names: `ls`, `glob`,

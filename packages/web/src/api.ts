@@ -27,7 +27,7 @@ export class ApiError extends Error {
  * without it).
  */
 export class BrokerApi {
-  constructor(private readonly csrfToken: string | null = null) {}
+  constructor(readonly csrfToken: string | null = null) {}
 
   static session(): Promise<Session> {
     return request("GET", "/api/v1/session", null);
@@ -69,7 +69,7 @@ export class BrokerApi {
 }
 
 /** One route of the broker's API (@ferry/api's ApiRoutes): its body and its answer are that route's types. */
-async function request<M extends ApiMethod, P extends ApiPath<M>>(
+export async function request<M extends ApiMethod, P extends ApiPath<M>>(
   method: M,
   path: P,
   csrfToken: string | null,

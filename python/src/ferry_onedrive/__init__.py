@@ -35,6 +35,7 @@ from .errors import (  # noqa: E402
 from .filesystem import OneDriveFile, OneDriveFileSystem  # noqa: E402
 from .paths import check_name, item_path, normalize_path  # noqa: E402
 from .quickxorhash import QuickXorHash, quickxorhash  # noqa: E402
+from .secrets import SecretNotFoundError, clear_secret_cache, get_secret  # noqa: E402
 
 __all__ = [
     "AuthError",
@@ -56,12 +57,15 @@ __all__ = [
     "OneDriveFile",
     "OneDriveFileSystem",
     "QuickXorHash",
+    "SecretNotFoundError",
     "ThrottledError",
     "UnauthorizedError",
     "UploadSessionGoneError",
     "check_name",
+    "clear_secret_cache",
     "current_connection",
     "find_credentials",
+    "get_secret",
     "item_path",
     "normalize_path",
     "onedrive_connect",

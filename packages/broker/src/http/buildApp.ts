@@ -10,6 +10,7 @@ import { connectConfirmRoutes } from "./routes/connectConfirmRoutes.ts";
 import { connectStartRoutes } from "./routes/connectStartRoutes.ts";
 import { integrationRoutes } from "./routes/integrationRoutes.ts";
 import { opsRoutes } from "./routes/opsRoutes.ts";
+import { secretsRoutes } from "./routes/secretsRoutes.ts";
 import { sessionRoutes } from "./routes/sessionRoutes.ts";
 import { webRoutes } from "./routes/webRoutes.ts";
 import { installSecurityHeaders } from "./securityHeaders.ts";
@@ -56,6 +57,9 @@ export async function buildApp(ctx: BrokerContext, options: AppOptions): Promise
       headersTimeout: Math.min(options.limits.requestTimeoutMs, 15_000),
     },
     return503OnClosing: true,
+    // Fastify's default (100) answers a longer path parameter with a bare 404 before any handler; a secret name of
+    // 129+ characters must meet the name rules' own 400 instead. The URL itself stays bounded by Node's header limit.
+    routerOptions: { maxParamLength: 16 * 1024 },
     // A malformed percent-escape in the path (`/api/v1/admin/users/%ZZ/keys`) is refused by the router before any
     // hook or handler runs, so the error handler never sees it; Fastify's own answer has another shape
     // (`{ error, code, message }` with a string `error`) than every other API error, which a client reading
@@ -111,6 +115,7 @@ export async function buildApp(ctx: BrokerContext, options: AppOptions): Promise
   await app.register(callbackRoute(ctx));
   await app.register(connectConfirmRoutes(ctx));
   await app.register(adminRoutes(ctx));
+  await app.register(secretsRoutes(ctx));
   await app.register(webRoutes(ctx));
   app.server.maxConnections = options.limits.maxConnections;
   return app;

@@ -200,7 +200,9 @@ export function registerAdmin(program: Command): void {
     );
   keys
     .command("rotate-master")
-    .description("re-encrypt every stored token under the newest master key (FERRY_MASTER_KEY=new,old)")
+    .description(
+      "re-encrypt every stored token and secret under the newest master key (FERRY_MASTER_KEY=new,old)",
+    )
     .option("--json", "print JSON")
     .addHelpText(
       "after",
