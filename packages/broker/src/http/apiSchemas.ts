@@ -7,6 +7,7 @@
 
 import type * as Api from "@ferry/api";
 import Type, { type Static, type TSchema } from "typebox";
+import { FILE_ROUTES } from "./filesSchemas.ts";
 
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const isoTime = () => Type.String({ format: "date-time" });
@@ -125,6 +126,7 @@ export const API_ROUTES = {
   "GET /api/v1/session": { response: { 200: Session } },
   "GET /api/v1/me": { response: { 200: Me } },
   "POST /api/v1/logout": { body: LogoutRequest },
+  ...FILE_ROUTES,
 } as const;
 
 /** True when each of A and B is assignable to the other: same fields, same optionality, same nullability. */
