@@ -27,7 +27,7 @@ export class ApiError extends Error {
  * without it).
  */
 export class BrokerApi {
-  constructor(private readonly csrfToken: string | null = null) {}
+  constructor(readonly csrfToken: string | null = null) {}
 
   static session(): Promise<Session> {
     return request("GET", "/api/v1/session", null);
@@ -69,11 +69,12 @@ export class BrokerApi {
 }
 
 /** One route of the broker's API (@ferry/api's ApiRoutes): its body and its answer are that route's types. */
-async function request<M extends ApiMethod, P extends ApiPath<M>>(
+export async function request<M extends ApiMethod, P extends ApiPath<M>>(
   method: M,
   path: P,
   csrfToken: string | null,
   body?: ApiRequestBody<M, P>,
+  signal?: AbortSignal,
 ): Promise<ApiResponse<M, P>> {
   type T = ApiResponse<M, P>;
   const headers: Record<string, string> = { accept: "application/json" };
@@ -87,8 +88,10 @@ async function request<M extends ApiMethod, P extends ApiPath<M>>(
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
       cache: "no-store",
+      ...(signal ? { signal } : {}),
     });
-  } catch {
+  } catch (error) {
+    if (signal?.aborted) throw error;
     throw new ApiError(0, "network", "The Ferry broker could not be reached. Is it still running?");
   }
   if (response.status === 204) return undefined as T;

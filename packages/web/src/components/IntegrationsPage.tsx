@@ -1,5 +1,6 @@
 import type { BrokerApi } from "../api.ts";
 import type { CallbackResult } from "../callbackResult.ts";
+import { FileExplorer } from "../explorer/FileExplorer.tsx";
 import { OneDriveCard } from "./OneDriveCard.tsx";
 import { PageIntro } from "./PageIntro.tsx";
 import { UsageAside } from "./UsageAside.tsx";
@@ -9,13 +10,14 @@ interface Props {
   callbackResult: CallbackResult | null;
 }
 
-/** Integrations & Secrets: the OneDrive connection, and how code uses it. */
+/** Integrations & Secrets: the OneDrive connection, how code uses it, and the files it reaches. */
 export function IntegrationsPage({ api, callbackResult }: Props) {
   return (
     <div className="layout">
       <PageIntro />
       <OneDriveCard api={api} callbackResult={callbackResult} />
       <UsageAside />
+      <FileExplorer api={api} />
     </div>
   );
 }
