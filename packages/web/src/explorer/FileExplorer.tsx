@@ -60,8 +60,9 @@ export function FileExplorer({ api }: Props) {
       let cursor: string | null = null;
       try {
         do {
+          const first = cursor === null;
           const page = await files.page(folder, cursor, controller.signal);
-          setItems((previous) => (cursor === null ? page.items : [...previous, ...page.items]));
+          setItems((previous) => (first ? page.items : [...previous, ...page.items]));
           cursor = page.nextCursor;
           setListing({ kind: "ready", complete: cursor === null });
         } while (cursor !== null && !controller.signal.aborted);
