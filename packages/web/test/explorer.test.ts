@@ -5,14 +5,17 @@
 // 375 px in light and dark go to test-artifacts/web/explorer-*.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createLoginLink, loginLinkUrl } from "@ferry/broker";
 import { writeParquet } from "@ferry/fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePageBuilt } from "./buildPage.ts";
-import { type Browser, launchChromium } from "./chromium.ts";
+import { type Browser, launchBrowser, launchChromium } from "./chromium.ts";
 import { type PageStack, startPageStack } from "./pageStack.ts";
 
 const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/web/", import.meta.url));
@@ -22,6 +25,7 @@ const BIG_FOLDER_ITEMS = 20_000;
 let stack: PageStack;
 let browser: Browser;
 let page: Page;
+let userId: string;
 const requested: string[] = [];
 
 beforeAll(async () => {
@@ -72,6 +76,7 @@ async function seedDrive() {
 
 async function signInAndConnect() {
   const user = await stack.newUser("ada");
+  userId = user.id;
   await page.goto(user.loginUrl);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Integrations & Secrets" }).waitFor();
@@ -346,6 +351,31 @@ describe("the file explorer", () => {
     await dialog.getByRole("button", { name: "Cancel" }).click();
   });
 
+  it("works at 375 px in the dark theme: browse into a folder, copy a path, preview, keys", async () => {
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.setViewportSize({ width: 375, height: 800 });
+    try {
+      await openFolder("data");
+      // No sideways scrolling of the page at phone width; the grid drops the Modified column instead.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      expect(await page.locator("th.file-grid__cell--modified").isVisible()).toBe(false);
+      await select("measurements.csv");
+      await page.getByRole("button", { name: "Copy path" }).click();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
+        "onedrive://data/measurements.csv",
+      );
+      await page.getByRole("button", { name: "Preview", exact: true }).click();
+      await expect.poll(() => page.getByTestId("preview").locator("tbody tr").count()).toBe(50);
+      await page.getByRole("grid").focus();
+      await page.keyboard.press("Home");
+      await page.keyboard.press("Enter");
+      await page.locator(".breadcrumb [aria-current=location]", { hasText: "raw" }).waitFor();
+    } finally {
+      await page.emulateMedia({ colorScheme: "light" });
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
   it("a 20,000-item folder loads page by page and renders a bounded number of rows while scrolling", async () => {
     const seeding = Date.now();
     await stack.emu.admin.seed({
@@ -411,6 +441,60 @@ describe("the file explorer", () => {
       );
     });
     expect(foreign).toEqual([]);
+  });
+
+  it("a hostile page on another site cannot change the signed-in user's files", async () => {
+    // The attacker's site: another host name for loopback, so it is cross-site to the broker's 127.0.0.1.
+    const broker = stack.broker.url;
+    const html = `<!doctype html><form id="f" method="POST" action="${broker}/api/v1/onedrive/folders" enctype="text/plain">
+<input name='{"parent":"","name":"pwned-form","x":"' value='"}'></form>
+<script>
+const opts = (body) => ({ method: "POST", mode: "no-cors", credentials: "include", headers: { "content-type": "text/plain" }, body: JSON.stringify(body) });
+Promise.allSettled([
+  fetch("${broker}/api/v1/onedrive/folders", opts({ parent: "", name: "pwned-fetch" })),
+  fetch("${broker}/api/v1/onedrive/rename", opts({ path: "reports", name: "pwned-rename" })),
+  fetch("${broker}/api/v1/onedrive/uploads", opts({ path: "pwned.bin", size: 3, overwrite: true })),
+  fetch("${broker}/api/v1/onedrive/item?path=data", { method: "DELETE", credentials: "include" }),
+]).then(() => { document.title = "sent"; document.getElementById("f").submit(); });
+</script>`;
+    const attacker = createServer((_request, response) => {
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      response.end(html);
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, "127.0.0.1", resolve));
+    const hostile = await launchBrowser(["--host-resolver-rules=MAP attacker.test 127.0.0.1"]);
+    try {
+      const context = await hostile.newContext();
+      const victim = await context.newPage();
+      const link = await createLoginLink(stack.broker.db, { userId });
+      await victim.goto(loginLinkUrl({ publicUrl: stack.broker.url }, link.token));
+      await victim.getByRole("button", { name: "Sign in" }).click();
+      await victim.getByTestId("explorer").getByRole("grid").waitFor();
+      const before = await victim.$$eval("[data-testid=file-row]", (rows) => rows.map((r) => r.textContent));
+      const answers: { method: string; url: string; status: number }[] = [];
+      context.on("response", (response) => {
+        const request = response.request();
+        if (request.url().startsWith(`${broker}/api/`) && request.method() !== "GET") {
+          answers.push({ method: request.method(), url: request.url(), status: response.status() });
+        }
+      });
+      const port = (attacker.address() as AddressInfo).port;
+      await victim.goto(`http://attacker.test:${port}/`);
+      await victim.waitForURL((url) => url.origin === broker, { timeout: 10_000 });
+      // Whatever reached the broker was refused (no session cookie cross-site, no CSRF token, a body it does not take).
+      expect(answers.length).toBeGreaterThan(0);
+      for (const answer of answers)
+        expect(answer.status, `${answer.method} ${answer.url}`).toBeGreaterThanOrEqual(400);
+      await victim.goto(broker);
+      await victim.getByTestId("explorer").getByRole("grid").waitFor();
+      await victim.locator("[data-testid=file-row]", { hasText: "reports" }).waitFor();
+      expect(await victim.$$eval("[data-testid=file-row]", (rows) => rows.map((r) => r.textContent))).toEqual(
+        before,
+      );
+    } finally {
+      await hostile.close();
+      await new Promise((resolve) => attacker.close(resolve));
+    }
   });
 
   it("says the connection needs reconnecting, with Reconnect, and no stack trace or blank panel", async () => {
