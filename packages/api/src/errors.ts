@@ -5,6 +5,7 @@
 /** The codes the broker answers today. Clients should treat an unknown code like its status class. */
 export type ApiErrorCode =
   | "invalid_request"
+  | "invalid_name"
   | "payload_too_large"
   | "unsupported_media_type"
   | "unauthorized"

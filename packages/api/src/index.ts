@@ -11,6 +11,18 @@ export type {
 } from "./connect.ts";
 export type { ApiErrorBody, ApiErrorCode } from "./errors.ts";
 export type {
+  Deleted,
+  FileEntry,
+  FolderPage,
+  NewFolderRequest,
+  Preview,
+  PreviewColumn,
+  RenameRequest,
+  UploadProgress,
+  UploadRequest,
+  UploadStarted,
+} from "./files.ts";
+export type {
   ConnectedAccount,
   ConnectionStatus,
   DeviceFlowState,

@@ -8,13 +8,14 @@ import type {
   DeviceRequest,
   DeviceStarted,
 } from "./connect.ts";
+import type { FileRoutes } from "./files.ts";
 import type { Disconnected, IntegrationList } from "./integrations.ts";
 import type { SecretDeleted, SecretList, SecretSaved, SecretValue, SetSecretRequest } from "./secrets.ts";
 import type { LogoutRequest, Me, Session } from "./session.ts";
 import type { MintedToken, TokenRequest } from "./token.ts";
 
 /** `body`: the JSON the route takes (`undefined`: none); `response`: its 2xx JSON (`undefined`: 204, no body). */
-export interface ApiRoutes {
+export interface ApiRoutes extends FileRoutes {
   "GET /api/v1/integrations": { body: undefined; response: IntegrationList };
   "POST /api/v1/integrations/onedrive/connect": { body: ConnectRequest; response: ConnectStarted };
   "POST /api/v1/integrations/onedrive/device": { body: DeviceRequest; response: DeviceStarted };

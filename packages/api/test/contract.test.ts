@@ -24,7 +24,17 @@ interface Plant {
 
 const SCHEMAS = "packages/broker/src/http/apiSchemas.ts";
 
+const FILE_SCHEMAS = "packages/broker/src/http/filesSchemas.ts";
+
 const PLANTS: Plant[] = [
+  {
+    who: "the explorer's contract makes a field nullable, and the broker's file schemas are not changed with it",
+    file: "packages/api/src/files.ts",
+    replace: "  size: number;\n  /** ISO 8601",
+    by: "  size: number | null;\n  /** ISO 8601",
+    failsIn: FILE_SCHEMAS,
+    failsAt: "Holds<Same<Static<typeof FileEntry>, Api.FileEntry>>",
+  },
   {
     who: "the contract changes a field, and the broker's schema is not changed with it",
     file: "packages/api/src/connect.ts",

@@ -74,6 +74,7 @@ export async function request<M extends ApiMethod, P extends ApiPath<M>>(
   path: P,
   csrfToken: string | null,
   body?: ApiRequestBody<M, P>,
+  signal?: AbortSignal,
 ): Promise<ApiResponse<M, P>> {
   type T = ApiResponse<M, P>;
   const headers: Record<string, string> = { accept: "application/json" };
@@ -87,8 +88,10 @@ export async function request<M extends ApiMethod, P extends ApiPath<M>>(
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
       cache: "no-store",
+      ...(signal ? { signal } : {}),
     });
-  } catch {
+  } catch (error) {
+    if (signal?.aborted) throw error;
     throw new ApiError(0, "network", "The Ferry broker could not be reached. Is it still running?");
   }
   if (response.status === 204) return undefined as T;

@@ -7,6 +7,7 @@
 
 import type * as Api from "@ferry/api";
 import Type, { type Static, type TSchema } from "typebox";
+import { FILE_ROUTES } from "./filesSchemas.ts";
 import { SECRETS_ROUTES } from "./secretsSchemas.ts";
 
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -127,6 +128,7 @@ export const API_ROUTES = {
   "GET /api/v1/me": { response: { 200: Me } },
   "POST /api/v1/logout": { body: LogoutRequest },
   ...SECRETS_ROUTES,
+  ...FILE_ROUTES,
 } as const;
 
 /** True when each of A and B is assignable to the other: same fields, same optionality, same nullability. */

@@ -9,6 +9,7 @@ import { callbackRoute } from "./routes/callbackRoute.ts";
 import { connectConfirmRoutes } from "./routes/connectConfirmRoutes.ts";
 import { connectStartRoutes } from "./routes/connectStartRoutes.ts";
 import { integrationRoutes } from "./routes/integrationRoutes.ts";
+import { onedriveFilesRoutes } from "./routes/onedriveFilesRoutes.ts";
 import { opsRoutes } from "./routes/opsRoutes.ts";
 import { secretsRoutes } from "./routes/secretsRoutes.ts";
 import { sessionRoutes } from "./routes/sessionRoutes.ts";
@@ -111,6 +112,7 @@ export async function buildApp(ctx: BrokerContext, options: AppOptions): Promise
   await app.register(opsRoutes(ctx));
   await app.register(sessionRoutes(ctx));
   await app.register(integrationRoutes(ctx));
+  await app.register(onedriveFilesRoutes(ctx));
   await app.register(connectStartRoutes(ctx));
   await app.register(callbackRoute(ctx));
   await app.register(connectConfirmRoutes(ctx));

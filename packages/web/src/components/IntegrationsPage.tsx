@@ -1,5 +1,6 @@
 import type { BrokerApi } from "../api.ts";
 import type { CallbackResult } from "../callbackResult.ts";
+import { FileExplorer } from "../explorer/FileExplorer.tsx";
 import { SecretsSection } from "../secrets/SecretsSection.tsx";
 import { OneDriveCard } from "./OneDriveCard.tsx";
 import { PageIntro } from "./PageIntro.tsx";
@@ -10,13 +11,14 @@ interface Props {
   callbackResult: CallbackResult | null;
 }
 
-/** Integrations & Secrets: the OneDrive connection, how code uses it, and the user's secrets. */
+/** Integrations & Secrets: the OneDrive connection, how code uses it, the files it reaches, and the user's secrets. */
 export function IntegrationsPage({ api, callbackResult }: Props) {
   return (
     <div className="layout">
       <PageIntro />
       <OneDriveCard api={api} callbackResult={callbackResult} />
       <UsageAside />
+      <FileExplorer api={api} />
       <SecretsSection csrfToken={api.csrfToken} />
     </div>
   );

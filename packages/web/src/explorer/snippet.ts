@@ -1,0 +1,14 @@
+import { readerFor } from "./dataFormat.ts";
+
+/** The `onedrive://` URL a job uses for a drive path. */
+export function onedriveUrl(path: string): string {
+  return `onedrive://${path}`;
+}
+
+/** A line of code that reads the item, ready to paste into a job: the reader that fits its format. */
+export function snippetFor(path: string, kind: "file" | "folder"): string {
+  const url = JSON.stringify(onedriveUrl(path));
+  if (kind === "folder") return `const files = await ls(${url});`;
+  const reader = readerFor(path);
+  return reader === null ? `const bytes = await readFile(${url});` : `const rows = await ${reader}(${url});`;
+}
