@@ -4,6 +4,7 @@
 import { Command } from "commander";
 import { registerAccount } from "./commands/account.ts";
 import { registerAdmin } from "./commands/admin.ts";
+import { registerCache } from "./commands/cache.ts";
 import { registerCompletion } from "./commands/completion.ts";
 import { registerDev } from "./commands/dev.ts";
 import { registerFiles } from "./commands/files.ts";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerFiles(program);
   registerSync(program);
   registerRun(program);
+  registerCache(program);
   registerCompletion(program);
   // Every command, however deep, exits through cli.ts rather than process.exit, and accepts --debug.
   const configure = (command: Command) => {
