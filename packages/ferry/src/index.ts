@@ -17,6 +17,17 @@ export {
   findCredentials,
   writeCredentials,
 } from "./credentials.ts";
+export { DUCKDB_VERSION } from "./sql/duckdb.ts";
+export { SqlError, type SqlErrorCode } from "./sql/sqlError.ts";
+export {
+  type QueryOptions,
+  query,
+  type SqlColumn,
+  type SqlResult,
+  SqlSession,
+  type SqlSessionOptions,
+  type SqlStats,
+} from "./sql/sqlSession.ts";
 
 /**
  * The `onedrive://` filesystem of the current connection (fsspec's method names: `ls`, `glob`,

@@ -12,7 +12,7 @@
 
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
@@ -238,6 +238,9 @@ export class ReadCache {
       } finally {
         await handle.close();
       }
+      // Entries are read-only: whoever is handed the path (DuckDB through a hard link, say) can
+      // never write into bytes other readers share. Renaming and deleting still work.
+      await chmod(temp, 0o400);
       const record = {
         remotePath: path,
         size: bytes,
