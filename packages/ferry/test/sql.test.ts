@@ -140,3 +140,119 @@ test("globs with * and ** over a folder of 100 files; filename names the OneDriv
     Array.from({ length: 10 }, (_, i) => `onedrive://many/b/deeper/part-09${i}.csv`),
   );
 });
+
+test("a second query of unchanged files moves no content bytes: one metadata request per file", async () => {
+  const sql = "SELECT count(*) AS n FROM 'onedrive://many/a/*.csv'";
+  const fresh = new ReadCache({ dir: join(stack.home, "sql-cache-hits") });
+  await stack.emu.admin.resetCounters();
+  const session = await SqlSession.open({ cache: fresh });
+  try {
+    const first = await session.run(sql);
+    const one = await traffic();
+    await stack.emu.admin.resetCounters();
+    const second = await session.run(sql);
+    const two = await traffic();
+    console.log(
+      `sql cache: first query ${one.metadata} metadata + ${one.content} content requests, ${one.bytesOut} bytes out; ` +
+        `second ${two.metadata} metadata + ${two.content} content requests, ${two.bytesOut} bytes out`,
+    );
+    expect(first.stats).toMatchObject({ filesRead: 50, cacheHits: 0 });
+    expect(second.stats).toMatchObject({ filesRead: 50, cacheHits: 50, bytesDownloaded: 0 });
+    expect(one.content).toBe(50);
+    expect(two.content).toBe(0);
+    // One listing of the folder for the glob, then one metadata request per file.
+    expect(two.metadata).toBe(51);
+    expect(second.rows).toEqual(first.rows);
+  } finally {
+    await session.close();
+  }
+});
+
+test("a file changed between two queries: the second query sees the change", async () => {
+  await writeCsv("onedrive://changing/prices.csv", [{ item: "tea", price: 3 }]);
+  const sql = "SELECT sum(price) AS total FROM 'onedrive://changing/prices.csv'";
+  expect(Number((await query(sql, { cache }))[0]?.total)).toBe(3);
+  await writeCsv("onedrive://changing/prices.csv", [
+    { item: "tea", price: 4 },
+    { item: "cake", price: 5 },
+  ]);
+  expect(Number((await query(sql, { cache }))[0]?.total)).toBe(9);
+});
+
+test("COPY … TO onedrive:// in Parquet, CSV and JSON is uploaded, verified, and reads back equal", async () => {
+  const source =
+    "SELECT region, sum(revenue)::BIGINT AS total FROM 'onedrive://reports/sales.csv' GROUP BY region ORDER BY region";
+  const expected = await query(source, { cache });
+  const session = await SqlSession.open({ cache });
+  try {
+    const copied = await session.run(`COPY (${source}) TO 'onedrive://output/summary.parquet'`);
+    expect(copied.stats.filesWritten).toBe(1);
+    await session.run(`COPY (${source}) TO 'onedrive://output/summary.csv' (HEADER)`);
+    await session.run(`COPY (${source}) TO 'onedrive://output/summary.json' (FORMAT json)`);
+    // Nothing of the outputs stays in the session's folder once uploaded.
+    expect(await readdir(join(session.workDir, "out")).catch(() => [])).toEqual([]);
+  } finally {
+    await session.close();
+  }
+  const asNumbers = (rows: Record<string, unknown>[]) =>
+    rows.map((r) => ({ region: r.region, total: Number(r.total) }));
+  expect(asNumbers(await readParquet("onedrive://output/summary.parquet"))).toEqual(asNumbers(expected));
+  expect(asNumbers(await readCsv("onedrive://output/summary.csv"))).toEqual(asNumbers(expected));
+  expect(
+    asNumbers(await query("SELECT * FROM 'onedrive://output/summary.json' ORDER BY region", { cache })),
+  ).toEqual(asNumbers(expected));
+  // PARTITION_BY writes a folder: its tree is uploaded.
+  await query(
+    `COPY (SELECT * FROM 'onedrive://reports/sales.csv') TO 'onedrive://output/by_region' (FORMAT parquet, PARTITION_BY (region))`,
+    { cache },
+  );
+  const parts = await query(
+    "SELECT region, count(*) AS n FROM read_parquet('onedrive://output/by_region/**/*.parquet', hive_partitioning = true) GROUP BY region ORDER BY region",
+    { cache },
+  );
+  expect(parts.map((r) => [r.region, Number(r.n)])).toEqual(REGIONS.toSorted().map((r) => [r, 100]));
+});
+
+test("errors: DuckDB's message with the position, a missing file, a glob matching nothing", async () => {
+  // The caret and column point into the SQL as written, onedrive:// URL and all.
+  const bad = "SELECT nosuch FROM 'onedrive://reports/sales.csv'";
+  const error = (await query(bad, { cache }).catch((e: unknown) => e)) as SqlError;
+  expect(error).toBeInstanceOf(SqlError);
+  expect(error.code).toBe("sql");
+  expect(error.message).toMatch(/Referenced column "nosuch" not found/);
+  expect(error.message).toContain("LINE 1: SELECT nosuch FROM 'onedrive://reports/sales.csv'");
+  expect(error.message).not.toMatch(/\.ferry-\d|sql-cache/);
+  expect({ line: error.line, column: error.column }).toEqual({ line: 1, column: bad.indexOf("nosuch") + 1 });
+
+  const script =
+    "SELECT 1;\n-- a comment with 'onedrive://not/a/path.csv'\nSELECT region FROM 'onedrive://reports/sales.csv' WHER region = 'x'";
+  const syntax = (await query(script, { cache }).catch((e: unknown) => e)) as SqlError;
+  expect(syntax.message).toMatch(/syntax error at or near "region"/);
+  const third = script.split("\n")[2] as string;
+  expect({ line: syntax.line, column: syntax.column }).toEqual({
+    line: 3,
+    column: third.indexOf("region =") + 1,
+  });
+
+  const missing = (await query("SELECT * FROM 'onedrive://reports/nope.csv'", { cache }).catch(
+    (e: unknown) => e,
+  )) as SqlError;
+  expect(missing.code).toBe("notFound");
+  expect(missing.message).toBe("onedrive://reports/nope.csv does not exist on OneDrive");
+
+  const none = (await query("SELECT * FROM read_csv('onedrive://reports/*.xlsx')", { cache }).catch(
+    (e: unknown) => e,
+  )) as SqlError;
+  expect(none.code).toBe("noMatch");
+  expect(none.message).toBe("onedrive://reports/*.xlsx matched no files on OneDrive");
+});
+
+test("without DuckDB installed, SQL fails with one line saying how to install it", async () => {
+  const error = (await importDuckDB("@duckdb/not-installed-here").catch((e: unknown) => e)) as SqlError;
+  expect(error).toBeInstanceOf(SqlError);
+  expect(error.code).toBe("duckdbMissing");
+  expect(error.message).toMatch(
+    /^SQL needs DuckDB, which is not installed here: run `npm install @duckdb\/not-installed-here@[\d.]+-r\.\d+`/,
+  );
+  expect(error.message).not.toContain("\n");
+});
