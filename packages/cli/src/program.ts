@@ -11,6 +11,7 @@ import { registerFiles } from "./commands/files.ts";
 import { registerIntegrations } from "./commands/integrations.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerServe } from "./commands/serve.ts";
+import { registerSql } from "./commands/sql.ts";
 import { registerSync } from "./commands/sync.ts";
 
 export function buildProgram(): Command {
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .addHelpText(
       "after",
-      "\nExamples:\n  ferry dev --seed-demo-files          # local emulator + broker, logged in\n  ferry integrations onedrive connect\n  ferry ls -l onedrive://reports\n  ferry sync ./data onedrive://backup/data\n  ferry run my_udf.ts --csv\n\nExit codes: 0 success, 1 failure, 2 usage error. NO_COLOR turns colour off.",
+      "\nExamples:\n  ferry dev --seed-demo-files          # local emulator + broker, logged in\n  ferry integrations onedrive connect\n  ferry ls -l onedrive://reports\n  ferry sync ./data onedrive://backup/data\n  ferry run my_udf.ts --csv\n  ferry sql \"SELECT region, sum(revenue) FROM 'onedrive://reports/*.csv' GROUP BY 1\"\n\nExit codes: 0 success, 1 failure, 2 usage error. NO_COLOR turns colour off.",
     );
   registerIntegrations(program);
   registerAccount(program);
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerFiles(program);
   registerSync(program);
   registerRun(program);
+  registerSql(program);
   registerCache(program);
   registerCompletion(program);
   // Every command, however deep, exits through cli.ts rather than process.exit, and accepts --debug.

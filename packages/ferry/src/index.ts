@@ -28,6 +28,7 @@ export {
   type SqlSessionOptions,
   type SqlStats,
 } from "./sql/sqlSession.ts";
+export { sqlEndsStatement } from "./sql/sqlTokens.ts";
 
 /**
  * The `onedrive://` filesystem of the current connection (fsspec's method names: `ls`, `glob`,

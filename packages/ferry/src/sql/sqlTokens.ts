@@ -153,3 +153,10 @@ function escapeString(sql: string, start: number): [string, number] {
 export function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
+
+/** True when the script's last token is `;` (one inside a string or comment does not count): a prompt runs it. */
+export function sqlEndsStatement(sql: string): boolean {
+  let last: Token | undefined;
+  for (const token of tokenize(sql)) last = token;
+  return last?.kind === "symbol" && last.text === ";";
+}
