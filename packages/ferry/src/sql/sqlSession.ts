@@ -286,9 +286,9 @@ export class SqlSession {
     const info = await stat(local).catch(() => undefined);
     if (!info) return; // COPY of nothing into a format that writes no file
     // The client checks each upload's QuickXorHash against the one OneDrive computes.
-    const uploaded = info.isDirectory()
-      ? await fs.put(local, literal.path, { recursive: true })
-      : (await fs.client.upload(literal.path, local), [literal.path]);
+    let uploaded = [literal.path];
+    if (info.isDirectory()) uploaded = await fs.put(local, literal.path, { recursive: true });
+    else await fs.client.upload(literal.path, local);
     stats.filesWritten += uploaded.length;
     stats.bytesUploaded += info.isDirectory() ? await treeSize(local) : info.size;
     await rm(dirname(local), { recursive: true, force: true });
@@ -391,7 +391,7 @@ function errorPosition(message: string, script: string): { line: number; column:
   }
   const source = script.split("\n")[line - 1] ?? "";
   const found = source.indexOf(excerpt.replace(/\.\.\.$/, ""));
-  return { line, column: (found < 0 ? 0 : found) + offset + 1 };
+  return { line, column: Math.max(found, 0) + offset + 1 };
 }
 
 async function treeSize(dir: string): Promise<number> {
