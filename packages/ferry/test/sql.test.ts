@@ -256,3 +256,40 @@ test("without DuckDB installed, SQL fails with one line saying how to install it
   );
   expect(error.message).not.toContain("\n");
 });
+
+test("Parquet naming one column: the first query moves the whole file once, the next none (measured)", async () => {
+  const columns: Record<string, Float64Array> = {};
+  let x = 7;
+  for (let c = 0; c < 20; c++) {
+    const values = new Float64Array(250_000);
+    for (let i = 0; i < values.length; i++) {
+      x = (x * 48271) % 2147483647;
+      values[i] = x / 2147483647;
+    }
+    columns[`c${String(c).padStart(2, "0")}`] = values;
+  }
+  const info = await writeParquet("onedrive://wide/w.parquet", tableFromArrays(columns), {
+    codec: "UNCOMPRESSED",
+    rowGroupSize: 50_000,
+  });
+  const fresh = new ReadCache({ dir: join(stack.home, "sql-cache-parquet") });
+  const sql = "SELECT round(avg(c07), 6) AS m FROM 'onedrive://wide/w.parquet'";
+  await stack.emu.admin.resetCounters();
+  const first = await query(sql, { cache: fresh });
+  const cold = await traffic();
+  await stack.emu.admin.resetCounters();
+  const second = await query(sql, { cache: fresh });
+  const warm = await traffic();
+  await stack.emu.admin.resetCounters();
+  const projected = await readParquet<{ c07: number }>("onedrive://wide/w.parquet", { columns: ["c07"] });
+  const ranged = await traffic();
+  console.log(
+    `parquet projection, ${info.size} bytes, 1 of 20 columns: query() first ${cold.bytesOut} bytes, ` +
+      `second ${warm.bytesOut}; readParquet({ columns }) ${ranged.bytesOut} (${((100 * ranged.bytesOut) / info.size).toFixed(1)}%)`,
+  );
+  expect(second).toEqual(first);
+  expect(Number(first[0]?.m)).toBeCloseTo(projected.reduce((n, r) => n + r.c07, 0) / projected.length, 5);
+  expect(cold.bytesOut).toBeGreaterThanOrEqual(info.size);
+  expect(warm.content).toBe(0);
+  expect(ranged.bytesOut).toBeLessThan(info.size * 0.25);
+});
