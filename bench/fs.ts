@@ -10,6 +10,9 @@
  *    each counted by `streamCsv` (`cast: true`) in a fresh process: rows/s, MB/s and peak RSS, which
  *    must stay flat as the file grows (streaming must not buffer the file).
  *
+ * 3. SQL: `query()` of an aggregate over the largest CSV, with a cold then a warm read cache,
+ *    against DuckDB on a local copy of the file (the limit) and a `streamCsv` loop (lib/sql.ts).
+ *
  * Prints one table and writes bench/results/fs.json.
  *
  * Options: --quick (135,000 Parquet rows, no warm-up run; 10/25/50 MB CSVs; about a minute),
@@ -23,6 +26,7 @@ import { parseArgs } from "node:util";
 import { type CsvRow, runCsvBench } from "./lib/csv.ts";
 import { ROOT, startEmulatorProcess } from "./lib/emulatorProcess.ts";
 import { FULL, QUICK, type Row, rowOf, runBench } from "./lib/harness.ts";
+import { runSqlBench, type SqlRow, sqlTableLines } from "./lib/sql.ts";
 import { removeBundles } from "./lib/worker.ts";
 import { parquet } from "./scenarios/parquet.ts";
 
@@ -58,9 +62,13 @@ try {
   // 2. CSV streaming, on a LAN emulator of its own, so the reader, not the link, is measured.
   const emu = await startEmulatorProcess();
   let csv: CsvRow[];
+  let sql: SqlRow[];
   try {
     const { accessToken } = await emu.admin.token("personal");
     csv = await runCsvBench({ emu, token: accessToken, sizes: csvSizes, rounds, log });
+    // 3. SQL (issue 19): query() over the largest CSV, cold and warm cache, against DuckDB on a
+    //    local copy and against a streamCsv loop.
+    sql = await runSqlBench({ emu, token: accessToken, size: csvSizes.at(-1) ?? 0, log });
   } finally {
     await emu.stop();
     removeBundles();
@@ -82,7 +90,7 @@ try {
   const smallest = csv[0];
   const rssGrowthMB = smallest ? Math.max(...csv.map((r) => r.peakRssBytes - smallest.peakRssBytes)) / MB : 0;
 
-  const table = renderTable(parquetResult.rows, csv);
+  const table = [renderTable(parquetResult.rows, csv), ...sqlTableLines(sql)].join("\n");
   const seconds = (performance.now() - started) / 1000;
   console.log(
     `\nFerry bench:fs — ${quick ? "quick" : "full"}, median of ${rounds} runs; ` +
@@ -108,6 +116,7 @@ try {
         rounds,
         parquet: { rows: sizes.parquetRows, columns: 20, projection, raw: parquetResult.rows },
         csv: { rows: csv, peakRssGrowthMB: rssGrowthMB },
+        sql: { rows: sql },
         table,
       },
       null,

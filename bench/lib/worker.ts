@@ -2,9 +2,9 @@
 // child's peak RSS (getrusage maxrss), so each contender's memory is measured on its own.
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 export interface WorkerResult {
@@ -17,6 +17,11 @@ export interface WorkerResult {
 }
 
 const bundles = new Map<string, Promise<string>>();
+/**
+ * Bundles live under the workspace's node_modules/.cache, so the packages left out of them (DuckDB's
+ * native binding cannot be bundled) resolve from the workspace as they would in a user's project.
+ */
+const BUNDLE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "../../node_modules/.cache");
 const bundleDirs: string[] = [];
 process.once("exit", removeBundles);
 
@@ -34,7 +39,8 @@ function bundle(script: string): Promise<string> {
   let out = bundles.get(script);
   if (!out) {
     out = (async () => {
-      const dir = await mkdtemp(join(tmpdir(), "ferry-bench-"));
+      await mkdir(BUNDLE_ROOT, { recursive: true });
+      const dir = await mkdtemp(join(BUNDLE_ROOT, "ferry-bench-"));
       bundleDirs.push(dir);
       const outfile = join(dir, `${basename(script, ".ts")}.mjs`);
       await build({
@@ -46,6 +52,7 @@ function bundle(script: string): Promise<string> {
         // The workspace packages from their sources (as every workspace test), so a bench needs no build first.
         conditions: ["@ferry/source"],
         outfile,
+        external: ["@duckdb/node-api"],
         logLevel: "warning",
         // The Graph SDK and others are CommonJS inside; give the ESM bundle a require().
         banner: {

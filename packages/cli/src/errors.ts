@@ -10,12 +10,15 @@ export const EXIT_USAGE = 2;
 /** A failure with a message written for the user (it already says what to do). */
 export class CliError extends Error {
   override name = "CliError";
+  /** Lines printed after the one-line message, e.g. DuckDB's excerpt of the SQL with a caret. */
+  readonly detail: string | undefined;
   constructor(
     message: string,
     readonly exitCode: number = EXIT_FAILURE,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.detail = options?.detail;
   }
 }
 
@@ -37,6 +40,7 @@ export function reportError(error: unknown, debug: boolean): number {
   }
   const message = describe(error);
   process.stderr.write(`ferry: ${message}\n`);
+  if (error instanceof CliError && error.detail) process.stderr.write(`${error.detail}\n`);
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return error instanceof CliError ? error.exitCode : EXIT_FAILURE;
 }

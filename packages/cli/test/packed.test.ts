@@ -32,6 +32,9 @@ const SERVER_PACKAGES = [
   "better-sqlite3",
   "react",
   "vite",
+  // DuckDB is the CLI's (optional) dependency, not the client's.
+  "@duckdb/node-api",
+  "@duckdb/node-bindings",
 ];
 
 let work: string;
@@ -207,6 +210,18 @@ describe("Ferry installed from its packed tarballs, outside the workspace", () =
     // The figures the README quotes for `npm install ferry`.
     console.log(`npm install ferry: ${added} packages, ${(bytes / 1e6).toFixed(1)} MB in node_modules`);
     expect(Number(added)).toBe(installed.size);
+    // Without DuckDB, query() says in one line how to install it.
+    await writeFile(
+      join(bare, "sql.mjs"),
+      'import { query } from "ferry";\nawait query("SELECT 1").catch((e) => console.log(JSON.stringify({ code: e.code, message: e.message })));\n',
+    );
+    const sql = await run(process.execPath, ["sql.mjs"], bare);
+    const missing = JSON.parse(sql.stdout) as { code: string; message: string };
+    expect(missing.code).toBe("duckdbMissing");
+    expect(missing.message).toMatch(
+      /^SQL needs DuckDB, which is not installed here: run `npm install @duckdb\/node-api@/,
+    );
+    expect(missing.message).not.toContain("\n");
   });
 
   test("npx ferry --help and npx ferry integrations list --help exit 0", async () => {
@@ -253,7 +268,9 @@ describe("Ferry installed from its packed tarballs, outside the workspace", () =
   const names = (await conn.list("reports")).map((item) => item.name);
   const bytes = await conn.download("reports/q1.csv");
   const rows = await readCsv("onedrive://reports/q1.csv");
-  console.log(JSON.stringify({ names, bytes: bytes.length, rows: rows.length, first: rows[0] }));`;
+  // DuckDB is installed here (with the CLI), but a job that never calls query() never loads it.
+  const duckdb = process.report.getReport().sharedObjects.some((s) => s.includes("duckdb"));
+  console.log(JSON.stringify({ names, bytes: bytes.length, rows: rows.length, first: rows[0], duckdb }));`;
       await writeFile(
         join(project, "job.mjs"),
         `import { onedriveConnect, readCsv } from "ferry";\n${body}\n`,
@@ -271,6 +288,7 @@ describe("Ferry installed from its packed tarballs, outside the workspace", () =
           bytes: Buffer.from(q1?.contentBase64 ?? "", "base64").length,
           rows: 12,
           first: { month: "2026-01", region: "North", revenue: "19919.50", orders: "111" },
+          duckdb: false,
         });
       }
 
@@ -281,6 +299,30 @@ describe("Ferry installed from its packed tarballs, outside the workspace", () =
       const udf = await run(ferryBin, ["run", "udf.ts", "--json"], project, env);
       expect(udf.code, udf.stderr).toBe(0);
       expect(udf.stdout.trim()).toBe("12");
+
+      // The installed CLI brought DuckDB: `ferry sql` over a glob, and query() from a job.
+      expect(existsSync(join(project, "node_modules/@duckdb/node-api/package.json"))).toBe(true);
+      const sql = await run(
+        ferryBin,
+        [
+          "sql",
+          "--json",
+          "SELECT region, count(*) AS months FROM 'onedrive://reports/*.csv' GROUP BY 1 ORDER BY 1",
+        ],
+        project,
+        env,
+      );
+      expect(sql.code, sql.stderr).toBe(0);
+      expect(JSON.parse(sql.stdout)).toEqual(
+        ["East", "North", "South", "West"].map((region) => ({ region, months: 3 })),
+      );
+      await writeFile(
+        join(project, "sql.mjs"),
+        'import { query } from "ferry";\nconsole.log((await query("SELECT count(*)::INTEGER AS n FROM \'onedrive://reports/q1.csv\'"))[0].n);\n',
+      );
+      const job = await run(process.execPath, ["sql.mjs"], project, env);
+      expect(job.code, job.stderr).toBe(0);
+      expect(job.stdout.trim()).toBe("12");
     } finally {
       dev.kill("SIGTERM");
     }

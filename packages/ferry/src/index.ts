@@ -24,6 +24,18 @@ export {
   SECRET_CACHE_MS,
   SecretNotFoundError,
 } from "./secrets.ts";
+export { DUCKDB_VERSION } from "./sql/duckdb.ts";
+export { SqlError, type SqlErrorCode } from "./sql/sqlError.ts";
+export {
+  type QueryOptions,
+  query,
+  type SqlColumn,
+  type SqlResult,
+  SqlSession,
+  type SqlSessionOptions,
+  type SqlStats,
+} from "./sql/sqlSession.ts";
+export { sqlEndsStatement } from "./sql/sqlTokens.ts";
 
 /**
  * The `onedrive://` filesystem of the current connection (fsspec's method names: `ls`, `glob`,

@@ -4,6 +4,17 @@
 export { readArrow, writeArrow } from "./arrow.ts";
 export { isArrowTable, type Row, rowsToTable, tableToRows } from "./arrowRows.ts";
 export { baseName } from "./common.ts";
+export { type EnsureLocalOptions, ensureLocal, type LocalCopy } from "./cache/ensureLocal.ts";
+export {
+  type CacheCounters,
+  type CachedFile,
+  type CacheEntryInfo,
+  type CacheStats,
+  DEFAULT_CACHE_MAX_BYTES,
+  defaultCacheDir,
+  ReadCache,
+  type ReadCacheOptions,
+} from "./cache/readCache.ts";
 export { type ReadCsvOptions, readCsv, streamCsv, type WriteCsvOptions, writeCsv } from "./csv.ts";
 export { AbstractFileSystem } from "./fileSystem.ts";
 export { type ReadJsonOptions, readJson, readNdjson, streamNdjson, writeJson, writeNdjson } from "./json.ts";
@@ -29,6 +40,7 @@ export {
   type RangeSource,
 } from "./rangeReader.ts";
 export {
+  type CacheOption,
   type FileSystemFactory,
   fileSystemFor,
   protocolOf,

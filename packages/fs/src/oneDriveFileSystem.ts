@@ -8,8 +8,10 @@ import { Readable } from "node:stream";
 import { ConflictError, FerryError, NotFoundError, normalizePath, type OneDriveClient } from "@ferry/graph";
 import type { DriveItem } from "@microsoft/microsoft-graph-types";
 import pLimit from "p-limit";
+import { type CachedFile, ReadCache, type ReadCacheOptions } from "./cache/readCache.ts";
 import { baseName, isNotFound, toBytes } from "./common.ts";
 import { AbstractFileSystem } from "./fileSystem.ts";
+import { LocalFileSystem } from "./localFileSystem.ts";
 import { RangeReader, type RangeReaderOptions } from "./rangeReader.ts";
 import type {
   ByteSource,
@@ -40,18 +42,42 @@ export interface OneDriveFileSystemOptions {
   concurrency?: number;
   /** Block cache, readahead and merging of `open()` readers. */
   reader?: RangeReaderOptions;
+  /**
+   * Read whole files through the local read cache: `true` (the default folder), a folder and cap,
+   * or a cache; `false` never. Default: the cache `FERRY_CACHE_DIR` names, if set.
+   */
+  cache?: boolean | ReadCacheOptions | ReadCache;
 }
+
+/** Reads of cached copies go through a local filesystem: they are local files. */
+const localCopies = new LocalFileSystem();
 
 export class OneDriveFileSystem extends AbstractFileSystem {
   readonly protocol: string = ONEDRIVE_PROTOCOL;
   private readonly readerOptions: RangeReaderOptions;
+  /** The local read cache reads go through, if any (see `OneDriveFileSystemOptions.cache`). */
+  readonly cache: ReadCache | undefined;
 
   constructor(
     readonly client: OneDriveClient,
-    options: OneDriveFileSystemOptions = {},
+    private readonly options: OneDriveFileSystemOptions = {},
   ) {
     super(options);
     this.readerOptions = options.reader ?? {};
+    this.cache = toCache(options.cache);
+  }
+
+  /** This filesystem with reads through `cache` (same client, same settings). */
+  withCache(cache: boolean | ReadCacheOptions | ReadCache): OneDriveFileSystem {
+    const wanted = toCache(cache);
+    return wanted === this.cache
+      ? this
+      : new OneDriveFileSystem(this.client, { ...this.options, cache: wanted ?? false });
+  }
+
+  /** A verified local copy from the cache (this filesystem's, else the default folder's). */
+  async local(path: string, options: { signal?: AbortSignal } = {}): Promise<CachedFile> {
+    return (this.cache ?? ReadCache.shared()).fetch(this.client, this.normalize(path), options);
   }
 
   /** `onedrive://a/b.csv`, `/a/b.csv` and `a/b.csv` all become `a/b.csv`; `""` is the drive root. */
@@ -106,6 +132,7 @@ export class OneDriveFileSystem extends AbstractFileSystem {
   /** The file's bytes, or `[start, end)` of them (negative offsets count from the end). */
   async cat(path: string, range: RangeOptions = {}): Promise<Uint8Array> {
     const p = this.normalize(path);
+    if (this.cache) return localCopies.cat((await this.local(p)).path, range);
     if (range.start === undefined && range.end === undefined) return this.client.download(p);
     // The client resolves negative offsets against the size it fetches anyway: one metadata request.
     return this.client.download(p, {
@@ -116,6 +143,7 @@ export class OneDriveFileSystem extends AbstractFileSystem {
 
   /** A random-access reader (block cache, readahead, merged ranges) over the file's download URL. */
   async open(path: string): Promise<RandomAccessFile> {
+    if (this.cache) return localCopies.open((await this.local(path)).path);
     const link = await this.client.openLink(this.normalize(path));
     return new RangeReader(
       { size: link.size, fetch: (start, end) => link.fetch(start, end) },
@@ -127,6 +155,15 @@ export class OneDriveFileSystem extends AbstractFileSystem {
   createReadStream(path: string, range: RangeOptions = {}): Readable {
     const client = this.client;
     const p = this.normalize(path);
+    if (this.cache) {
+      const local = () => this.local(p);
+      return Readable.from(
+        (async function* () {
+          yield* localCopies.createReadStream((await local()).path, range);
+        })(),
+        { objectMode: false },
+      );
+    }
     return Readable.from(
       (async function* () {
         const stream = await client.downloadStream(p, {
@@ -312,6 +349,13 @@ export class OneDriveFileSystem extends AbstractFileSystem {
     const target = this.normalize(to);
     return (await this.isDir(target)) ? this.join(target, baseName(from)) : target;
   }
+}
+
+function toCache(option: boolean | ReadCacheOptions | ReadCache | undefined): ReadCache | undefined {
+  if (option === undefined) return ReadCache.fromEnvironment();
+  if (option === false) return undefined;
+  if (option === true) return ReadCache.shared();
+  return option instanceof ReadCache ? option : new ReadCache(option);
 }
 
 /** A driveItem as fsspec-shaped info. */

@@ -4,9 +4,10 @@
 // `registerFileSystem`. Factories run lazily, once, so importing Ferry never opens a connection.
 
 import { FerryError } from "@ferry/graph";
+import type { ReadCache, ReadCacheOptions } from "./cache/readCache.ts";
 import type { AbstractFileSystem } from "./fileSystem.ts";
 import { FILE_PROTOCOL, LocalFileSystem } from "./localFileSystem.ts";
-import { ONEDRIVE_PROTOCOL } from "./oneDriveFileSystem.ts";
+import { ONEDRIVE_PROTOCOL, OneDriveFileSystem } from "./oneDriveFileSystem.ts";
 
 export type FileSystemFactory = () => AbstractFileSystem | Promise<AbstractFileSystem>;
 
@@ -66,11 +67,21 @@ export function protocolOf(url: string | URL): string {
   return SCHEME.exec(text)?.[1]?.toLowerCase() ?? FILE_PROTOCOL;
 }
 
-/** The filesystem and path a URL (`onedrive://a/b.csv`, `file:///tmp/x`, `data/x.csv`) stands for. */
-export async function resolveUrl(url: string | URL): Promise<ResolvedUrl> {
+/** Per-call choice of the local read cache, for the verbs and readers that take `url`. */
+export interface CacheOption {
+  /** Read through the local read cache (`true`: the default folder), or not (`false`). */
+  cache?: boolean | ReadCacheOptions | ReadCache | undefined;
+}
+
+/**
+ * The filesystem and path a URL (`onedrive://a/b.csv`, `file:///tmp/x`, `data/x.csv`) stands for.
+ * With `cache`, a OneDrive filesystem comes back reading through that cache.
+ */
+export async function resolveUrl(url: string | URL, options: CacheOption = {}): Promise<ResolvedUrl> {
   const text = typeof url === "string" ? url : url.href;
   const scheme = protocolOf(text);
-  const fs = await fileSystemFor(scheme);
+  let fs = await fileSystemFor(scheme);
+  if (options.cache !== undefined && fs instanceof OneDriveFileSystem) fs = fs.withCache(options.cache);
   return { fs, path: fs.normalize(text), protocol: scheme };
 }
 

@@ -3,8 +3,10 @@
 // local folder.
 
 import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@ferry/emulator";
 import { OneDriveClient } from "@ferry/graph";
 import { emulatorTokenSource, type TokenCounts } from "../../graph/test/support.ts";
@@ -65,3 +67,10 @@ export function random(seed = 1): () => number {
     return (x >>> 0) / 2 ** 32;
   };
 }
+
+/** Node's arguments that run a TypeScript child process from the sources (source condition + tsx). */
+export const TS_NODE_ARGS = [
+  "--conditions=@ferry/source",
+  "--import",
+  pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href,
+];

@@ -1,0 +1,43 @@
+// `ferry cache info|clear`: the local read cache (FERRY_CACHE_DIR, else $FERRY_HOME/cache) that
+// `{ cache: true }` reads and `ferry sql` go through. Both work without a broker: the cache is local.
+
+import type { Command } from "commander";
+import { humanBytes, printJson, printTable } from "../output.ts";
+
+export function registerCache(program: Command): void {
+  const cache = program
+    .command("cache")
+    .description(
+      "show or empty the local read cache of OneDrive files (FERRY_CACHE_DIR, else $FERRY_HOME/cache)",
+    );
+  cache
+    .command("info")
+    .description("where the cache is, its size against its cap, and its entries by last use")
+    .option("--json", "print as JSON")
+    .option("--dir <dir>", "the cache folder (default FERRY_CACHE_DIR, else $FERRY_HOME/cache)")
+    .action(async (options: { json?: boolean; dir?: string }) => {
+      const { ReadCache } = await import("@ferry/fs");
+      const stats = await new ReadCache(options.dir ? { dir: options.dir } : {}).info();
+      if (options.json) return printJson(stats);
+      process.stdout.write(
+        `${stats.dir}: ${stats.entries} file${stats.entries === 1 ? "" : "s"}, ${humanBytes(stats.bytes)} of ${humanBytes(stats.maxBytes)}` +
+          `${stats.partialBytes > 0 ? `, ${humanBytes(stats.partialBytes)} being downloaded` : ""}\n`,
+      );
+      printTable(
+        [...stats.files].reverse().map((f) => ({
+          path: `onedrive://${f.remotePath}`,
+          size: humanBytes(f.size),
+          used: f.lastUsed.toISOString().replace(/\.\d+Z$/, "Z"),
+        })),
+      );
+    });
+  cache
+    .command("clear")
+    .description("remove every cached file (files other processes are reading stay readable to them)")
+    .option("--dir <dir>", "the cache folder (default FERRY_CACHE_DIR, else $FERRY_HOME/cache)")
+    .action(async (options: { dir?: string }) => {
+      const { ReadCache } = await import("@ferry/fs");
+      const { entries, bytes } = await new ReadCache(options.dir ? { dir: options.dir } : {}).clear();
+      process.stdout.write(`removed ${entries} file${entries === 1 ? "" : "s"}, ${humanBytes(bytes)}\n`);
+    });
+}
