@@ -16,7 +16,9 @@ import { stringify as stringifySync } from "csv-stringify/sync";
 import { isArrowTable, type Row, rowsToTable, tableToRows } from "./arrowRows.ts";
 import { type ColumnChunk, CsvColumnBuilder, chunkToBatch, csvSchema, settleTypes } from "./csvColumns.ts";
 import { type CsvDialect, startsWithUtf16Bom, tokenSlices } from "./csvReader.ts";
+import { CsvRowIterator } from "./csvRowIterator.ts";
 import { CsvRowBuilder } from "./csvRows.ts";
+import { CsvFormatError } from "./csvTokenizer.ts";
 import { resolveUrl } from "./registry.ts";
 import type { FileInfo } from "./types.ts";
 
@@ -90,36 +92,23 @@ function fastSettings(options: ParseOptions): FastSettings | undefined {
 }
 
 /**
- * The file's bytes, or undefined when it starts with a UTF-16 byte-order mark: csv-parse then
- * decodes it as UTF-16, which Ferry's reader does not, so the file goes to csv-parse.
+ * The bytes of the file at `url`, as UTF-8. With `bom`, a file that starts with a UTF-16
+ * little-endian byte-order mark is decoded from UTF-16 on the way, as csv-parse does.
  */
-async function openBytes(url: string | URL): Promise<{ chunks: AsyncIterable<Uint8Array>; utf16: boolean }> {
+async function* fileBytes(url: string | URL, bom: boolean): AsyncGenerator<Uint8Array> {
   const { fs, path } = await resolveUrl(url);
-  const stream = fs.createReadStream(path) as AsyncIterable<Uint8Array>;
-  const iterator = stream[Symbol.asyncIterator]();
-  const head: Uint8Array[] = [];
-  let headBytes = 0;
-  while (headBytes < 2) {
-    const next = await iterator.next();
-    if (next.done) break;
-    head.push(next.value);
-    headBytes += next.value.length;
-  }
-  const first = head.length === 1 ? (head[0] as Uint8Array) : Buffer.concat(head);
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    try {
-      for (const chunk of head) yield chunk;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      // Stopping early (a `break` in the caller's loop) ends the download.
-      await iterator.return?.();
+  // Leaving this loop early (a `break` in the caller's) destroys the stream and ends the download.
+  let utf16: TextDecoder | undefined;
+  let first = true;
+  const encoder = new TextEncoder();
+  for await (const chunk of fs.createReadStream(path) as AsyncIterable<Uint8Array>) {
+    if (first && chunk.length > 0) {
+      first = false;
+      if (bom && startsWithUtf16Bom(chunk)) utf16 = new TextDecoder("utf-16le", { ignoreBOM: true });
     }
+    yield utf16 ? encoder.encode(utf16.decode(chunk, { stream: true })) : chunk;
   }
-  return { chunks: chunks(), utf16: startsWithUtf16Bom(first) };
+  if (utf16) yield encoder.encode(utf16.decode());
 }
 
 /** Rows through csv-parse, for the options Ferry's reader leaves to it. */
@@ -152,24 +141,33 @@ async function* rowSlices(url: string | URL, options: Omit<ReadCsvOptions, "as">
     if (batch.length) yield batch;
     return;
   }
-  const { chunks, utf16 } = await openBytes(url);
-  if (utf16) {
-    for await (const row of csvParseRows(chunks, settings)) yield [row];
-    return;
-  }
   const builder = new CsvRowBuilder({ cast: fast.cast, columns: fast.columns, quote: fast.dialect.quote });
-  for await (const slice of tokenSlices(chunks, fast.dialect)) {
+  for await (const slice of tokenSlices(fileBytes(url, fast.dialect.bom), fast.dialect)) {
     const rows = builder.rows(slice);
     if (rows.length) yield rows;
   }
 }
 
 /** Rows of the CSV file at `url`, one at a time, as the bytes arrive. */
-export async function* streamCsv<T = Row>(
+export function streamCsv<T = Row>(
   url: string | URL,
   options: Omit<ReadCsvOptions, "as"> = {},
-): AsyncGenerator<T> {
-  for await (const rows of rowSlices(url, options)) for (const row of rows) yield row as T;
+): AsyncGenerator<T, undefined> {
+  const settings: ParseOptions = { ...PARSE_DEFAULTS, ...options };
+  const fast = fastSettings(settings);
+  if (fast === undefined) return csvParseStream(url, settings) as AsyncGenerator<T, undefined>;
+  const builder = new CsvRowBuilder({ cast: fast.cast, columns: fast.columns, quote: fast.dialect.quote });
+  return new CsvRowIterator<T>(tokenSlices(fileBytes(url, fast.dialect.bom), fast.dialect), builder);
+}
+
+/** csv-parse's rows of the file at `url`. */
+async function* csvParseStream(
+  url: string | URL,
+  settings: ParseOptions,
+): AsyncGenerator<unknown, undefined> {
+  const { fs, path } = await resolveUrl(url);
+  yield* csvParseRows(fs.createReadStream(path), settings);
+  return undefined;
 }
 
 /** Every row of the CSV file at `url`, or an Arrow Table with `{ as: "arrow" }`. */
@@ -196,14 +194,10 @@ async function readCsvColumns(
 ): Promise<Table | undefined> {
   const fast = fastSettings({ ...PARSE_DEFAULTS, ...options });
   if (fast === undefined || fast.columns !== true) return undefined;
-  const { chunks, utf16 } = await openBytes(url);
-  if (utf16) {
-    await chunks[Symbol.asyncIterator]().return?.(undefined);
-    return undefined;
-  }
   const builder = new CsvColumnBuilder(fast.cast, fast.dialect.quote, DEFAULT_BATCH_ROWS);
   const done: ColumnChunk[][] = [];
-  for await (const slice of tokenSlices(chunks, fast.dialect)) done.push(...builder.add(slice));
+  for await (const slice of tokenSlices(fileBytes(url, fast.dialect.bom), fast.dialect))
+    done.push(...builder.add(slice));
   const last = builder.flush();
   if (last) done.push(last);
   const names = builder.names ?? [];
@@ -243,24 +237,29 @@ export async function* streamCsvBatches(
     if (rows.length) yield* rowsToTable(rows).batches;
     return;
   }
-  const { chunks, utf16 } = await openBytes(url);
-  if (utf16) {
-    await chunks[Symbol.asyncIterator]().return?.(undefined);
-    yield* streamCsvBatches(url, { ...options, encoding: "utf16le" });
-    return;
-  }
   const builder = new CsvColumnBuilder(fast.cast, fast.dialect.quote, batchRows);
   let schema: ReturnType<typeof csvSchema> | undefined;
   let types: ("number" | "string")[] = [];
+  let batches = 0;
   const batchOf = (chunk: ColumnChunk[]): RecordBatch => {
     if (schema === undefined) {
       types = settleTypes([chunk], chunk.length, builder.types);
       builder.types = types;
       schema = csvSchema(builder.names ?? [], types);
     }
+    // A chunk filled before the first batch settled the types may still break them.
+    const broken = chunk.findIndex((c, j) => types[j] === "number" && !c.numeric);
+    if (broken >= 0) {
+      throw new CsvFormatError(
+        "CSV_TYPE_CHANGED",
+        `CSV batch ${batches + 1}: column ${JSON.stringify(builder.names?.[broken])} held only numbers in the ` +
+          "first batch but holds text here; read it with readCsv (which types columns from the whole file) or without cast",
+      );
+    }
+    batches++;
     return chunkToBatch(schema, chunk, types);
   };
-  for await (const slice of tokenSlices(chunks, fast.dialect))
+  for await (const slice of tokenSlices(fileBytes(url, fast.dialect.bom), fast.dialect))
     for (const chunk of builder.add(slice)) yield batchOf(chunk);
   const last = builder.flush();
   if (last) yield batchOf(last);

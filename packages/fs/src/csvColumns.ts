@@ -153,6 +153,9 @@ export class CsvColumnBuilder {
           text[end++] = b;
           if (b === this.quote) k++;
         }
+      } else if (e - s < 64) {
+        // A loop, not `set(subarray)`: a subarray is an object, and a file has millions of fields.
+        for (let k = s, o = at; k < e; k++, o++) text[o] = bytes[k] as number;
       } else {
         text.set(bytes.subarray(s, e), at);
       }

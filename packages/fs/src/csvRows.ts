@@ -31,66 +31,90 @@ export class CsvRowBuilder {
     if (Array.isArray(options.columns)) this.setNames(options.columns);
   }
 
-  /** The records of `slice` as rows (the header record, if any, is consumed, not returned). */
-  rows({ tokens, bytes }: TokenSlice): unknown[] {
-    const { starts, ends, escaped, recordEnds } = tokens;
-    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  private tokens: TokenSlice["tokens"] | undefined;
+  private bytes: Uint8Array = new Uint8Array(0);
+  private buffer: Buffer = Buffer.alloc(0);
+  /** The slice decoded once, when it is ASCII (byte offsets are then character offsets). */
+  private text: string | undefined;
+
+  /**
+   * Starts on `slice`; `row(r)` then gives its record `r` (for `r` below `tokens.records`).
+   * Rows are made one at a time, so a consumer that drops each row leaves only young garbage.
+   */
+  begin(slice: TokenSlice): void {
+    const { tokens, bytes } = slice;
+    this.tokens = tokens;
+    this.bytes = bytes;
+    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const { ends, recordEnds } = tokens;
     const used = tokens.records > 0 ? (ends[(recordEnds[tokens.records - 1] as number) - 1] as number) : 0;
-    const text = isAscii(buffer.subarray(0, used)) ? buffer.toString("latin1", 0, used) : undefined;
-    const cast = this.options.cast;
-    const field = (f: number): unknown => {
-      const s = starts[f] as number;
-      const e = ends[f] as number;
-      if (cast && escaped[f] === 0) {
-        const kind = castBytes(bytes, s, e);
-        if (kind === Cast.Number) return castValue;
-        const str = text === undefined ? buffer.toString("utf8", s, e) : text.slice(s, e);
-        return kind === Cast.Decode ? castString(str) : str;
-      }
-      let str = text === undefined ? buffer.toString("utf8", s, e) : text.slice(s, e);
-      if (escaped[f] === 1) str = str.replaceAll(this.doubledQuote, this.quoteChar);
-      // A field with an escaped quote can still be a number to csv-parse only via Number()'s
-      // whitespace trimming, which a quote defeats; castString keeps it a string either way.
-      return cast ? castString(str) : str;
-    };
+    this.text = isAscii(this.buffer.subarray(0, used)) ? this.buffer.toString("latin1", 0, used) : undefined;
+  }
+
+  /** Record `r` of the current slice as a row; undefined for the header, which names the columns. */
+  row(r: number): unknown {
+    const tokens = this.tokens as TokenSlice["tokens"];
+    const recordEnds = tokens.recordEnds;
+    const first = r === 0 ? 0 : (recordEnds[r - 1] as number);
+    const count = (recordEnds[r] as number) - first;
+    if (this.options.columns === true && this.names === undefined) {
+      // The header: csv-parse casts it too, and names a column by the cast value's string.
+      const names: string[] = [];
+      for (let j = 0; j < count; j++) names.push(String(this.field(first + j)));
+      this.setNames(names);
+      return undefined;
+    }
+    if (this.width === -1) this.width = count;
+    if (count !== this.width) throw this.ragged(count, tokens.recordNumber() - tokens.records + r);
+    const names = this.names;
+    if (names === undefined) {
+      const row = new Array<unknown>(count);
+      for (let j = 0; j < count; j++) row[j] = this.field(first + j);
+      return row;
+    }
+    if (this.defineProperties) {
+      const row = {};
+      for (let j = 0; j < count; j++)
+        Object.defineProperty(row, names[j] as string, {
+          value: this.field(first + j),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      return row;
+    }
+    const row: Record<string, unknown> = {};
+    for (let j = 0; j < count; j++) row[names[j] as string] = this.field(first + j);
+    return row;
+  }
+
+  /** The records of `slice` as rows (the header record, if any, is consumed, not returned). */
+  rows(slice: TokenSlice): unknown[] {
+    this.begin(slice);
     const out: unknown[] = [];
-    let first = 0;
-    for (let r = 0; r < tokens.records; r++) {
-      const last = recordEnds[r] as number;
-      const count = last - first;
-      if (this.options.columns === true && this.names === undefined) {
-        // The header: csv-parse casts it too, and names a column by the cast value's string.
-        const names: string[] = [];
-        for (let f = first; f < last; f++) names.push(String(field(f)));
-        this.setNames(names);
-        first = last;
-        continue;
-      }
-      if (this.width === -1) this.width = count;
-      if (count !== this.width) throw this.ragged(count, tokens.recordNumber() - tokens.records + r);
-      const names = this.names;
-      if (names === undefined) {
-        const row = new Array<unknown>(count);
-        for (let j = 0; j < count; j++) row[j] = field(first + j);
-        out.push(row);
-      } else if (this.defineProperties) {
-        const row = {};
-        for (let j = 0; j < count; j++)
-          Object.defineProperty(row, names[j] as string, {
-            value: field(first + j),
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        out.push(row);
-      } else {
-        const row: Record<string, unknown> = {};
-        for (let j = 0; j < count; j++) row[names[j] as string] = field(first + j);
-        out.push(row);
-      }
-      first = last;
+    for (let r = 0; r < slice.tokens.records; r++) {
+      const row = this.row(r);
+      if (row !== undefined) out.push(row);
     }
     return out;
+  }
+
+  private field(f: number): unknown {
+    const tokens = this.tokens as TokenSlice["tokens"];
+    const s = tokens.starts[f] as number;
+    const e = tokens.ends[f] as number;
+    const escaped = tokens.escaped[f] === 1;
+    const cast = this.options.cast;
+    if (cast && !escaped) {
+      const kind = castBytes(this.bytes, s, e);
+      if (kind === Cast.Number) return castValue;
+      const str = this.text === undefined ? this.buffer.toString("utf8", s, e) : this.text.slice(s, e);
+      return kind === Cast.Decode ? castString(str) : str;
+    }
+    let str = this.text === undefined ? this.buffer.toString("utf8", s, e) : this.text.slice(s, e);
+    if (escaped) str = str.replaceAll(this.doubledQuote, this.quoteChar);
+    // A field with a quote in it is never a number to csv-parse; castString keeps it a string.
+    return cast ? castString(str) : str;
   }
 
   private setNames(names: string[]): void {

@@ -6,14 +6,19 @@
 import { parse } from "csv-parse/sync";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { castBytes, castString, castValue, Cast } from "../src/csvCast.ts";
+import { Cast, castBytes, castString, castValue } from "../src/csvCast.ts";
 import { tokenSlices } from "../src/csvReader.ts";
 import { CsvRowBuilder } from "../src/csvRows.ts";
 
 const encoder = new TextEncoder();
 
 /** Ferry's rows of `bytes`, fed in the given chunk sizes; or the error's code. */
-async function ferryRows(bytes: Uint8Array, cuts: number[], cast: boolean, columns: boolean): Promise<unknown> {
+async function ferryRows(
+  bytes: Uint8Array,
+  cuts: number[],
+  cast: boolean,
+  columns: boolean,
+): Promise<unknown> {
   async function* chunks() {
     let at = 0;
     for (const cut of cuts) {
@@ -26,7 +31,12 @@ async function ferryRows(bytes: Uint8Array, cuts: number[], cast: boolean, colum
   const builder = new CsvRowBuilder({ cast, columns, quote: 34 });
   const out: unknown[] = [];
   try {
-    for await (const slice of tokenSlices(chunks(), { delimiter: 44, quote: 34, skipEmptyLines: true, bom: true }))
+    for await (const slice of tokenSlices(chunks(), {
+      delimiter: 44,
+      quote: 34,
+      skipEmptyLines: true,
+      bom: true,
+    }))
       out.push(...builder.rows(slice));
     return { rows: out };
   } catch (error) {
@@ -47,7 +57,10 @@ const text = fc.string({ unit: char, maxLength: 6 });
 /** A field as it appears in the file: quoted (quotes doubled) or bare (possibly malformed). */
 const field = fc.oneof(
   { weight: 3, arbitrary: text.map((t) => `"${t.replaceAll('"', '""')}"`) },
-  { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom("a", "1", "2", ".", "-", "e", " ", "é"), maxLength: 6 }) },
+  {
+    weight: 3,
+    arbitrary: fc.string({ unit: fc.constantFrom("a", "1", "2", ".", "-", "e", " ", "é"), maxLength: 6 }),
+  },
   { weight: 1, arbitrary: text },
 );
 const lineEnd = fc.constantFrom("\n", "\r\n", "\r");
@@ -64,7 +77,10 @@ const file = fc
     let lines = records;
     if (regular && records.length > 0) {
       const width = records[0]?.[0].split(",").length ?? 1;
-      lines = records.map(([r, end]) => [Array.from({ length: width }, (_, i) => (i === 0 ? r.split(",")[0] : `${i}`)).join(","), end]);
+      lines = records.map(([r, end]) => [
+        Array.from({ length: width }, (_, i) => (i === 0 ? r.split(",")[0] : `${i}`)).join(","),
+        end,
+      ]);
     }
     let body = lines.map(([r, end], i) => (i === lines.length - 1 && !trailing ? r : r + end)).join("");
     if (bom) body = `\uFEFF${body}`;
