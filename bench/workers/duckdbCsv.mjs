@@ -9,6 +9,7 @@ let text = "";
 for await (const chunk of process.stdin) text += chunk;
 const { file } = JSON.parse(text);
 const t = performance.now();
+const cpu = process.cpuUsage();
 const instance = await DuckDBInstance.create(":memory:");
 const connection = await instance.connect();
 // Every column is parsed and typed (DuckDB sniffs types as csv-parse's cast would); the sums and
@@ -19,8 +20,10 @@ const reader = await connection.runAndReadAll(
 );
 const [rows, sum] = reader.getRows()[0];
 const seconds = (performance.now() - t) / 1000;
+const used = process.cpuUsage(cpu);
+const cpuSeconds = (used.user + used.system) / 1e6;
 connection.closeSync();
 const hwm = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
 process.stdout.write(
-  `${JSON.stringify({ peakRssBytes: Number(hwm?.[1] ?? 0) * 1024, seconds, rows, sum })}\n`,
+  `${JSON.stringify({ peakRssBytes: Number(hwm?.[1] ?? 0) * 1024, seconds, cpuSeconds, rows, sum })}\n`,
 );
