@@ -71,7 +71,9 @@ function bundle(script: string): Promise<string> {
  * argv is visible to every user through `ps`), and parses the last line it prints.
  */
 export async function runWorker(script: string, args: Record<string, unknown>): Promise<WorkerResult> {
-  const child = spawn(process.execPath, [await bundle(script)], {
+  // A plain .mjs worker runs as it is: DuckDB's native addon cannot go into an esbuild bundle.
+  const entry = script.endsWith(".mjs") ? script : await bundle(script);
+  const child = spawn(process.execPath, [entry], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   child.stdin.end(JSON.stringify(args));

@@ -15,7 +15,16 @@ export {
   ReadCache,
   type ReadCacheOptions,
 } from "./cache/readCache.ts";
-export { type ReadCsvOptions, readCsv, streamCsv, type WriteCsvOptions, writeCsv } from "./csv.ts";
+export {
+  type CsvBatchOptions,
+  type ReadCsvOptions,
+  readCsv,
+  streamCsv,
+  streamCsvBatches,
+  type WriteCsvOptions,
+  writeCsv,
+} from "./csv.ts";
+export { CsvFormatError } from "./csvTokenizer.ts";
 export { AbstractFileSystem } from "./fileSystem.ts";
 export { type ReadJsonOptions, readJson, readNdjson, streamNdjson, writeJson, writeNdjson } from "./json.ts";
 export { FILE_PROTOCOL, LocalFileSystem } from "./localFileSystem.ts";
