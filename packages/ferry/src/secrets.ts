@@ -23,12 +23,11 @@ export interface GetSecretOptions {
 /** The broker has no secret of that name for this key's user; `secretName` says which. */
 export class SecretNotFoundError extends FerryError {
   override name = "SecretNotFoundError";
-  readonly code = "secret_not_found";
   constructor(
     readonly secretName: string,
     message: string,
   ) {
-    super(message);
+    super(message, { code: "secret_not_found" });
   }
 }
 

@@ -218,7 +218,7 @@ test("errors: DuckDB's message with the position, a missing file, a glob matchin
   const bad = "SELECT nosuch FROM 'onedrive://reports/sales.csv'";
   const error = (await query(bad, { cache }).catch((e: unknown) => e)) as SqlError;
   expect(error).toBeInstanceOf(SqlError);
-  expect(error.code).toBe("sql");
+  expect(error.code).toBe("sql_error");
   expect(error.message).toMatch(/Referenced column "nosuch" not found/);
   expect(error.message).toContain("LINE 1: SELECT nosuch FROM 'onedrive://reports/sales.csv'");
   expect(error.message).not.toMatch(/\.ferry-\d|sql-cache/);
@@ -237,20 +237,20 @@ test("errors: DuckDB's message with the position, a missing file, a glob matchin
   const missing = (await query("SELECT * FROM 'onedrive://reports/nope.csv'", { cache }).catch(
     (e: unknown) => e,
   )) as SqlError;
-  expect(missing.code).toBe("notFound");
+  expect(missing.code).toBe("not_found");
   expect(missing.message).toBe("onedrive://reports/nope.csv does not exist on OneDrive");
 
   const none = (await query("SELECT * FROM read_csv('onedrive://reports/*.xlsx')", { cache }).catch(
     (e: unknown) => e,
   )) as SqlError;
-  expect(none.code).toBe("noMatch");
+  expect(none.code).toBe("no_match");
   expect(none.message).toBe("onedrive://reports/*.xlsx matched no files on OneDrive");
 });
 
 test("without DuckDB installed, SQL fails with one line saying how to install it", async () => {
   const error = (await importDuckDB("@duckdb/not-installed-here").catch((e: unknown) => e)) as SqlError;
   expect(error).toBeInstanceOf(SqlError);
-  expect(error.code).toBe("duckdbMissing");
+  expect(error.code).toBe("duckdb_missing");
   expect(error.message).toMatch(
     /^SQL needs DuckDB, which is not installed here: run `npm install @duckdb\/not-installed-here@[\d.]+-r\.\d+`/,
   );

@@ -213,7 +213,7 @@ async function readCsvColumns(
  * The CSV file at `url` as Arrow record batches of `batchRows` rows, built from the bytes as they
  * arrive, for files too big to hold as one table. Column types come from the first batch (with
  * `cast`, Float64 for a column of numbers, else Utf8); a later value that breaks them is an error
- * (code `CSV_TYPE_CHANGED`), as in Arrow's own CSV reader. Needs a header row (`columns: true`).
+ * (code `invalid_csv`, csvCode `CSV_TYPE_CHANGED`), as in Arrow's own CSV reader. Needs a header row (`columns: true`).
  */
 export async function* streamCsvBatches(
   url: string | URL,

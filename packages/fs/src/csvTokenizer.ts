@@ -17,14 +17,14 @@ import { FerryError } from "@ferry/graph";
 const LF = 10;
 const CR = 13;
 
-/** A malformed CSV file: `code` is csv-parse's code for the same fault, so callers can match either. */
+/** A malformed CSV file (`code` "invalid_csv"): `csvCode` is csv-parse's code for the same fault, so callers can match either. */
 export class CsvFormatError extends FerryError {
   override name = "CsvFormatError";
   constructor(
-    readonly code: string,
+    readonly csvCode: string,
     message: string,
   ) {
-    super(message);
+    super(message, { code: "invalid_csv" });
   }
 }
 

@@ -3,7 +3,6 @@
 
 export { readArrow, writeArrow } from "./arrow.ts";
 export { isArrowTable, type Row, rowsToTable, tableToRows } from "./arrowRows.ts";
-export { baseName } from "./common.ts";
 export { type EnsureLocalOptions, ensureLocal, type LocalCopy } from "./cache/ensureLocal.ts";
 export {
   type CacheCounters,
@@ -15,6 +14,7 @@ export {
   ReadCache,
   type ReadCacheOptions,
 } from "./cache/readCache.ts";
+export { baseName } from "./common.ts";
 export {
   type CsvBatchOptions,
   type ReadCsvOptions,

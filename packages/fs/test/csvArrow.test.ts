@@ -121,7 +121,8 @@ describe("Arrow columns straight from the bytes", () => {
       for await (const _ of streamCsvBatches(url, { cast: true, batchRows: 5 })) void _;
     };
     await expect(read()).rejects.toMatchObject({
-      code: "CSV_TYPE_CHANGED",
+      code: "invalid_csv",
+      csvCode: "CSV_TYPE_CHANGED",
       message: expect.stringContaining('"value"'),
     });
     // readCsv types each column from the whole file instead.
@@ -134,7 +135,10 @@ describe("the row reader", () => {
   test("a ragged record is an error with csv-parse's code", async () => {
     const url = await csvFile("a,b\n1,2\n3\n");
     await expect(readCsv(url)).rejects.toBeInstanceOf(CsvFormatError);
-    await expect(readCsv(url)).rejects.toMatchObject({ code: "CSV_RECORD_INCONSISTENT_COLUMNS" });
+    await expect(readCsv(url)).rejects.toMatchObject({
+      code: "invalid_csv",
+      csvCode: "CSV_RECORD_INCONSISTENT_COLUMNS",
+    });
   });
 
   test("a UTF-16 file with its byte-order mark reads as csv-parse reads it", async () => {

@@ -40,7 +40,8 @@ async function ferryRows(
       out.push(...builder.rows(slice));
     return { rows: out };
   } catch (error) {
-    return { error: (error as { code?: string }).code ?? String(error) };
+    // Ferry's code is its own (`invalid_csv`); `csvCode` carries csv-parse's code for the same fault.
+    return { error: (error as { csvCode?: string }).csvCode ?? String(error) };
   }
 }
 

@@ -33,7 +33,19 @@ export type FerryErrorCode =
   | "broker_error"
   | "no_credentials"
   | "credentials_unsafe"
-  | "credentials_invalid";
+  | "credentials_invalid"
+  /** The broker keeps no secret of that name for this user. */
+  | "secret_not_found"
+  /** A CSV file that does not parse; `csvCode` holds csv-parse's code for the same fault. */
+  | "invalid_csv"
+  /** DuckDB refused or failed the SQL (syntax, binding, types, a file it could not parse). */
+  | "sql_error"
+  /** `query()` was called where `@duckdb/node-api` is not installed. */
+  | "duckdb_missing"
+  /** An `onedrive://` glob in the SQL matched no file. */
+  | "no_match"
+  /** An `onedrive://` path where Ferry cannot use one (a pattern as a COPY target, …). */
+  | "sql_unsupported";
 
 export interface FerryErrorOptions extends ErrorOptions {
   code?: FerryErrorCode;

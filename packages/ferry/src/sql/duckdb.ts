@@ -29,12 +29,12 @@ export async function importDuckDB(specifier: string): Promise<DuckDBModule> {
     if (code === "ERR_MODULE_NOT_FOUND" && String((error as Error).message).includes(specifier))
       throw new SqlError(
         `SQL needs DuckDB, which is not installed here: run \`npm install ${specifier}@${DUCKDB_VERSION}\` in your project (the ferry CLI comes with it)`,
-        "duckdbMissing",
+        "duckdb_missing",
         { cause: error },
       );
     throw new SqlError(
       `DuckDB (${specifier}) is installed but failed to load: ${(error as Error).message}; reinstall it with \`npm install ${specifier}@${DUCKDB_VERSION}\``,
-      "duckdbMissing",
+      "duckdb_missing",
       { cause: error },
     );
   }

@@ -3,21 +3,12 @@
 
 import { FerryError } from "@ferry/graph";
 
-export type SqlErrorCode =
-  /** DuckDB refused or failed the SQL: syntax, binding, types, a file it could not parse. */
-  | "sql"
-  /** `@duckdb/node-api` is not installed. */
-  | "duckdbMissing"
-  /** An `onedrive://` file the SQL names does not exist. */
-  | "notFound"
-  /** An `onedrive://` glob matched no file. */
-  | "noMatch"
-  /** An `onedrive://` path where Ferry cannot use one (a pattern as a COPY target, …). */
-  | "unsupported";
+/** The codes `query()` and `ferry sql` raise: Ferry's stable codes (see FerryErrorCode). */
+export type SqlErrorCode = "sql_error" | "duckdb_missing" | "not_found" | "no_match" | "sql_unsupported";
 
 export class SqlError extends FerryError {
   override name = "SqlError";
-  readonly code: SqlErrorCode;
+  declare readonly code: SqlErrorCode;
   /** 1-based line and column in the SQL as given, when DuckDB pointed at a place. */
   readonly line: number | undefined;
   readonly column: number | undefined;
@@ -27,8 +18,7 @@ export class SqlError extends FerryError {
     code: SqlErrorCode,
     options: { cause?: unknown; line?: number | undefined; column?: number | undefined } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(message, options.cause === undefined ? { code } : { code, cause: options.cause });
     this.line = options.line;
     this.column = options.column;
   }

@@ -112,10 +112,10 @@ export class SqlSession {
 
   /** Runs every statement of `sql`; the result is the last one's. */
   async run(sql: string, params?: readonly unknown[]): Promise<SqlResult> {
-    if (this.closed) throw new SqlError("this SQL session is closed", "unsupported");
+    if (this.closed) throw new SqlError("this SQL session is closed", "sql_unsupported");
     const statements = splitStatements(sql);
     if (params && statements.length > 1)
-      throw new SqlError("params go with a single statement; this SQL holds several", "unsupported");
+      throw new SqlError("params go with a single statement; this SQL holds several", "sql_unsupported");
     const stats: SqlStats = {
       filesRead: 0,
       cacheHits: 0,
@@ -178,7 +178,7 @@ export class SqlSession {
         if (literal.glob)
           throw new SqlError(
             `${literal.url}: COPY … TO takes a file or folder path, not a pattern`,
-            "unsupported",
+            "sql_unsupported",
           );
         const name = literal.path.split("/").pop() || "output";
         const local = join(this.workDir, "out", String(n), name);
@@ -238,7 +238,7 @@ export class SqlSession {
     let paths: string[];
     if (literal.glob) {
       paths = (await fs.glob(literal.path)).filter((p) => p !== "");
-      if (paths.length === 0) throw new SqlError(`${literal.url} matched no files on OneDrive`, "noMatch");
+      if (paths.length === 0) throw new SqlError(`${literal.url} matched no files on OneDrive`, "no_match");
     } else paths = [literal.path];
     const cache = this.cache ?? fs.cache ?? ReadCache.shared();
     const limit = pLimit(this.concurrency);
@@ -250,13 +250,13 @@ export class SqlSession {
             copy = await cache.fetch(fs.client, path);
           } catch (error) {
             if (error instanceof NotFoundError)
-              throw new SqlError(`onedrive://${path} does not exist on OneDrive`, "notFound", {
+              throw new SqlError(`onedrive://${path} does not exist on OneDrive`, "not_found", {
                 cause: error,
               });
             if (!literal.glob && /is a folder/.test(String((error as Error).message)))
               throw new SqlError(
                 `${literal.url} is a folder: name its files, e.g. '${literal.url.replace(/\/+$/, "")}/*.csv'`,
-                "unsupported",
+                "sql_unsupported",
               );
             throw error;
           }
@@ -321,7 +321,7 @@ export class SqlSession {
     );
     message = message.replaceAll(/(^|[^/])\.ferry-\d+\//g, "$1onedrive://");
     const where = errorPosition(message, script);
-    return new SqlError(message, "sql", { cause: error, line: where?.line, column: where?.column });
+    return new SqlError(message, "sql_error", { cause: error, line: where?.line, column: where?.column });
   }
 }
 
@@ -344,7 +344,7 @@ async function oneDriveFs(): Promise<OneDriveFileSystem> {
   if (!(fs instanceof OneDriveFileSystem))
     throw new SqlError(
       "onedrive:// is registered to a filesystem that is not OneDrive's; SQL cannot read it",
-      "unsupported",
+      "sql_unsupported",
     );
   return fs;
 }
