@@ -20,16 +20,26 @@ const EXAMPLES = resolve(process.env.FERRY_DEMO_EXAMPLES ?? join(ROOT, "examples
 const FERRY = join(ROOT, "packages/cli/bin/ferry.mjs");
 const ACCOUNT = "personal";
 
-/** `ferry secrets set NAME` with the value on standard input, as a user pipes it in (never as an argument). */
-function ferrySecretSet(name: string, value: string, env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * `ferry secrets set NAME` with the value on standard input, as a user pipes it in (never as an argument). Its
+ * output is handed back rather than printed, since it runs while OneDrive is being connected.
+ */
+function ferrySecretSet(
+  name: string,
+  value: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; output: string }> {
   return new Promise((done, fail) => {
     const child = spawn(
       process.execPath,
       ["--conditions=@ferry/source", "--import", "tsx", FERRY, "secrets", "set", name],
-      { cwd: ROOT, env, stdio: ["pipe", "inherit", "inherit"] },
+      { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] },
     );
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
     child.on("error", fail);
-    child.on("exit", (code, signal) => done(code ?? (signal ? 1 : 0)));
+    child.on("exit", (code, signal) => done({ code: code ?? (signal ? 1 : 0), output }));
     child.stdin.end(value);
   });
 }
@@ -67,18 +77,7 @@ async function main(): Promise<number> {
     account: ACCOUNT,
   });
   try {
-    // The real authorization-code flow, clicked through as a person would in a browser: the broker's
-    // start link, the emulator's account picker, the callback and the broker's confirmation.
     const { apiKey } = findCredentials({}, { FERRY_HOME: home });
-    const connected = await connectOneDriveScripted({
-      brokerUrl: stack.broker.url,
-      apiKey,
-      account: ACCOUNT,
-    });
-    if (connected.status !== 200) throw new Error(`connecting OneDrive failed: HTTP ${connected.status}`);
-    console.log(`Ferry demo: broker ${stack.broker.url}, emulator ${stack.emulator.url}, FERRY_HOME ${home}`);
-    console.log(`Connected the emulated account "${ACCOUNT}"; demo files seeded.\n`);
-
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       FERRY_HOME: home,
@@ -88,8 +87,23 @@ async function main(): Promise<number> {
     };
     // The credentials file in FERRY_HOME is what the examples find; nothing else may override it.
     for (const key of ["FERRY_URL", "FERRY_API_KEY", "FERRY_GRAPH_URL"]) delete env[key];
-    // The secret examples/11-read-a-secret.ts reads, set as a user would.
-    if ((await ferrySecretSet("DEMO_SERVICE_TOKEN", `demo-${randomBytes(12).toString("hex")}`, env)) !== 0) {
+    // The secret examples/11-read-a-secret.ts reads, set as a user would; it needs only the broker, so it is set
+    // while OneDrive is being connected.
+    const secretSet = ferrySecretSet("DEMO_SERVICE_TOKEN", `demo-${randomBytes(12).toString("hex")}`, env);
+    // The real authorization-code flow, clicked through as a person would in a browser: the broker's
+    // start link, the emulator's account picker, the callback and the broker's confirmation.
+    const connected = await connectOneDriveScripted({
+      brokerUrl: stack.broker.url,
+      apiKey,
+      account: ACCOUNT,
+    });
+    if (connected.status !== 200) throw new Error(`connecting OneDrive failed: HTTP ${connected.status}`);
+    console.log(`Ferry demo: broker ${stack.broker.url}, emulator ${stack.emulator.url}, FERRY_HOME ${home}`);
+    console.log(`Connected the emulated account "${ACCOUNT}"; demo files seeded.\n`);
+
+    const secret = await secretSet;
+    process.stdout.write(secret.output);
+    if (secret.code !== 0) {
       console.error("\nDemo failed: `ferry secrets set DEMO_SERVICE_TOKEN` failed");
       return 1;
     }

@@ -117,6 +117,12 @@ describe("npm run demo", () => {
     // timeout still ends a demo that hangs.
     const { code, stdout, stderr } = await runDemo();
     expect(code, `stdout:\n${stdout}\nstderr:\n${stderr}`).toBe(0);
+    // The secret example reads what the demo set with `ferry secrets set` (issue 20), without printing it.
+    expect(stdout).toContain(
+      'Created secret DEMO_SERVICE_TOKEN; jobs read it with getSecret("DEMO_SERVICE_TOKEN")',
+    );
+    expect(stdout).toMatch(/DEMO_SERVICE_TOKEN\s+true\s+\d+\s+value not printed/);
+    expect(stdout).toMatch(/DEMO_NEVER_SET\s+false\s+0\s+There is no secret named DEMO_NEVER_SET/);
 
     const examples = readdirSync(join(clone, "examples")).filter((f) => f.endsWith(".ts"));
     expect(examples.length).toBeGreaterThanOrEqual(10);

@@ -3,6 +3,7 @@
 // process for a short while (30 s by default) so a loop calling getSecret() makes one broker call, and concurrent
 // callers of one name share that call; a value replaced in the broker is seen after at most that long.
 
+import { createHash } from "node:crypto";
 import type { ApiErrorBody, SecretValue } from "@ferry/api";
 import { FerryError } from "@ferry/graph";
 import { type BrokerCredentials, findCredentials } from "./credentials.ts";
@@ -49,8 +50,8 @@ export async function getSecret(name: string, options: GetSecretOptions = {}): P
   }
   const credentials = findCredentials(options);
   const base = credentials.url.replace(/\/+$/, "");
-  // The key's id (not the key) tells users apart, so two keys in one process never share a value.
-  const slot = `${base} ${/^fry_([0-9a-f]+)_/.exec(credentials.apiKey)?.[1] ?? credentials.apiKey.length} ${name}`;
+  // A digest of the key (never the key itself) tells callers apart, so two keys in one process never share a value.
+  const slot = `${base} ${createHash("sha256").update(credentials.apiKey).digest("hex")} ${name}`;
   const maxAge = options.maxAgeMs ?? SECRET_CACHE_MS;
   const cached = cache.get(slot);
   if (cached !== undefined && Date.now() - cached.at < maxAge) return cached.value;

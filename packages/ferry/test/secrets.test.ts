@@ -1,5 +1,6 @@
 // getSecret() against a real broker (`ferry dev`'s stack): reads with the job's API key, reuses a value briefly and
 // shares one broker call among concurrent callers, and fails with errors that name the secret, never its value.
+import { createApiKey, createUser } from "@ferry/broker";
 import { FerryError } from "@ferry/graph";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { clearSecretCache, getSecret, SecretNotFoundError } from "../src/index.ts";
@@ -51,6 +52,20 @@ describe("getSecret", () => {
     expect(await getSecret("SERVICE_KEY", options())).toBe("value-one");
     expect(await getSecret("SERVICE_KEY", options({ maxAgeMs: 0 }))).toBe("value-two");
     expect(calls).toHaveLength(2);
+  });
+
+  it("two API keys in one process (two users) never share a cached value", async () => {
+    const other = await createUser(stack.broker.db, { name: "second-user" });
+    const otherKey = (await createApiKey(stack.broker.db, { userId: other.id, name: "job" })).token;
+    await setSecret("PER_USER", "first-user-value");
+    await fetch(`${stack.broker.url}/api/v1/secrets/PER_USER`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${otherKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ value: "second-user-value" }),
+    });
+    expect(await getSecret("PER_USER", options())).toBe("first-user-value");
+    expect(await getSecret("PER_USER", options({ apiKey: otherKey }))).toBe("second-user-value");
+    expect(await getSecret("PER_USER", options())).toBe("first-user-value");
   });
 
   it("finds the broker as onedriveConnect() does: from FERRY_HOME's credentials file", async () => {

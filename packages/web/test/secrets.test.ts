@@ -150,6 +150,16 @@ describe("the Secrets section", () => {
         expect(await storedValue(person.key, "OPENAI_API_KEY")).toBe(second);
         expect(await page.content()).not.toContain(second);
         await shot("replaced");
+        // With a secret listed and a message shown, nothing in the section sticks out of it.
+        const sticksOut = await page.evaluate(() => {
+          const section = document.querySelector("section.secrets");
+          if (section === null) return ["no section"];
+          const right = section.getBoundingClientRect().right + 0.5;
+          return [...section.querySelectorAll("*")]
+            .filter((e) => e.getBoundingClientRect().right > right)
+            .map((e) => `${e.tagName}.${e.className}`);
+        });
+        expect(sticksOut).toEqual([]);
 
         // Delete: the confirmation names the secret; Cancel keeps it, Delete secret removes it.
         await row.getByRole("button", { name: "Delete OPENAI_API_KEY" }).click();

@@ -8,6 +8,7 @@ one broker call, and threads asking for one name share that call; an unknown nam
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from typing import Dict, Optional, Tuple
@@ -52,15 +53,18 @@ def get_secret(
         raise FerryError('get_secret() needs the secret\'s name, e.g. get_secret("OPENAI_API_KEY")', code="invalid_secret_name")
     creds = find_credentials(url, api_key)
     base = creds.url.rstrip("/")
-    # The key's id (never the key) tells users apart, so two keys in one process never share a value.
-    key_id = creds.api_key.split("_")[1] if creds.api_key.count("_") >= 2 else str(len(creds.api_key))
-    slot = (base, key_id, name)
+    # A digest of the key (never the key itself) tells callers apart, so two keys never share a value.
+    slot = (base, hashlib.sha256(creds.api_key.encode("utf-8")).hexdigest(), name)
     # One lock: whoever holds it calls the broker; other threads then find the fresh value.
     with _lock:
         cached = _cache.get(slot)
         if cached is not None and time.monotonic() - cached[1] < max_age:
             return cached[0]
-        value = _fetch(name, creds, base, timeout, session or requests.Session())
+        if session is not None:
+            value = _fetch(name, creds, base, timeout, session)
+        else:
+            with requests.Session() as own:
+                value = _fetch(name, creds, base, timeout, own)
         _cache[slot] = (value, time.monotonic())
         return value
 
