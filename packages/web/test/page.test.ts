@@ -148,7 +148,11 @@ describe("the Integrations & Secrets page", () => {
     await screenshot("needs-reconnect");
     await screenshot("needs-reconnect", 375);
 
-    await page.getByRole("button", { name: "Reconnect" }).click();
+    // The card's Reconnect (the file explorer below offers its own).
+    await page
+      .getByRole("region", { name: "Microsoft OneDrive" })
+      .getByRole("button", { name: "Reconnect" })
+      .click();
     await signInAtMicrosoft(PERSONAL.name);
     await confirmConnection(PERSONAL.email, "ada");
     await expect.poll(() => status().textContent()).toContain(`Connected as ${PERSONAL.email}`);
