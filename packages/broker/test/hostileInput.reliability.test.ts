@@ -184,6 +184,12 @@ const STATE_CHANGING_ROUTES = [
   "POST /api/v1/admin/users/:user/keys",
   "DELETE /api/v1/admin/users/:user/keys/:keyId",
   "POST /api/v1/admin/users/:user/login-links",
+  "POST /api/v1/onedrive/folders",
+  "POST /api/v1/onedrive/rename",
+  "DELETE /api/v1/onedrive/item",
+  "POST /api/v1/onedrive/uploads",
+  "PUT /api/v1/onedrive/uploads/:uploadId",
+  "DELETE /api/v1/onedrive/uploads/:uploadId",
 ];
 
 /**
@@ -932,17 +938,29 @@ for (const dialect of DIALECTS) {
       expect((await finishConnectFlow(b, connected)).statusCode).toBe(200);
       const session = await signIn(b, root.user);
       const bobSession = await signIn(b, bob.user);
-      const routes: { method: "POST" | "DELETE"; url: string; payload?: Record<string, unknown> }[] = [
-        { method: "POST", url: "/api/v1/logout" },
-        { method: "DELETE", url: "/api/v1/integrations/onedrive" },
-        { method: "POST", url: "/api/v1/integrations/onedrive/connect" },
-        { method: "POST", url: "/api/v1/integrations/onedrive/device" },
-        { method: "POST", url: "/api/v1/integrations/onedrive/token" },
-        { method: "POST", url: "/api/v1/admin/users", payload: { name: "mallory", isAdmin: true } },
-        { method: "POST", url: "/api/v1/admin/users/bob/keys", payload: { name: "stolen" } },
-        { method: "DELETE", url: `/api/v1/admin/users/bob/keys/${bob.keyId}` },
-        { method: "POST", url: "/api/v1/admin/users/bob/login-links" },
-      ];
+      const upload = "u".repeat(32);
+      const routes: { method: "POST" | "DELETE" | "PUT"; url: string; payload?: Record<string, unknown> }[] =
+        [
+          { method: "POST", url: "/api/v1/onedrive/folders", payload: { parent: "", name: "evil" } },
+          { method: "POST", url: "/api/v1/onedrive/rename", payload: { path: "a", name: "evil" } },
+          { method: "DELETE", url: "/api/v1/onedrive/item?path=a" },
+          {
+            method: "POST",
+            url: "/api/v1/onedrive/uploads",
+            payload: { path: "evil.bin", size: 1, overwrite: true },
+          },
+          { method: "PUT", url: `/api/v1/onedrive/uploads/${upload}` },
+          { method: "DELETE", url: `/api/v1/onedrive/uploads/${upload}` },
+          { method: "POST", url: "/api/v1/logout" },
+          { method: "DELETE", url: "/api/v1/integrations/onedrive" },
+          { method: "POST", url: "/api/v1/integrations/onedrive/connect" },
+          { method: "POST", url: "/api/v1/integrations/onedrive/device" },
+          { method: "POST", url: "/api/v1/integrations/onedrive/token" },
+          { method: "POST", url: "/api/v1/admin/users", payload: { name: "mallory", isAdmin: true } },
+          { method: "POST", url: "/api/v1/admin/users/bob/keys", payload: { name: "stolen" } },
+          { method: "DELETE", url: `/api/v1/admin/users/bob/keys/${bob.keyId}` },
+          { method: "POST", url: "/api/v1/admin/users/bob/login-links" },
+        ];
       const crossSite = { origin: "https://evil.example", "sec-fetch-site": "cross-site" };
       const noCookie: [string, Record<string, string>, number, string][] = [
         ["no credentials at all", {}, 401, "unauthorized"],
