@@ -336,6 +336,9 @@ describe("the file explorer", () => {
     await dialog.getByRole("button", { name: "Rename" }).click();
     await page.locator("[data-testid=file-row]", { hasText: "Results 2024" }).waitFor();
     expect(await page.getByTestId("item-path").textContent()).toBe("onedrive://reports/Results 2024");
+    expect(await page.getByTestId("item-snippet").textContent()).toBe(
+      'const names = await fs.ls("onedrive://reports/Results 2024");',
+    );
 
     await stack.emu.admin.seed({
       account: "personal",
