@@ -167,6 +167,9 @@ describe("the Integrations & Secrets page", () => {
     expect(await page.getByText("Your files in OneDrive are untouched.").isVisible()).toBe(true);
     expect(await page.getByRole("link", { name: "account.live.com/consent/Manage" }).isVisible()).toBe(true);
     expect(await page.getByRole("link", { name: "myapps.microsoft.com" }).isVisible()).toBe(true);
+    // The file explorer follows: no listing of a drive that is no longer connected.
+    await page.getByText("Connect OneDrive above to browse your files here").waitFor();
+    expect(await page.getByTestId("file-grid").count()).toBe(0);
     await screenshot("disconnected");
     await screenshot("disconnected", 375);
     expect(await stack.storedTokens(userId)).toEqual([]);
