@@ -187,6 +187,12 @@ const STATE_CHANGING_ROUTES = [
   "POST /api/v1/admin/users/:user/login-links",
   "PUT /api/v1/secrets/:name",
   "DELETE /api/v1/secrets/:name",
+  "POST /api/v1/onedrive/folders",
+  "POST /api/v1/onedrive/rename",
+  "DELETE /api/v1/onedrive/item",
+  "POST /api/v1/onedrive/uploads",
+  "PUT /api/v1/onedrive/uploads/:uploadId",
+  "DELETE /api/v1/onedrive/uploads/:uploadId",
 ];
 
 /**
@@ -942,8 +948,19 @@ for (const dialect of DIALECTS) {
         payload: { value: "root's value" },
       });
       expect(kept.statusCode).toBe(200);
+      const upload = "u".repeat(32);
       const routes: { method: "POST" | "PUT" | "DELETE"; url: string; payload?: Record<string, unknown> }[] =
         [
+          { method: "POST", url: "/api/v1/onedrive/folders", payload: { parent: "", name: "evil" } },
+          { method: "POST", url: "/api/v1/onedrive/rename", payload: { path: "a", name: "evil" } },
+          { method: "DELETE", url: "/api/v1/onedrive/item?path=a" },
+          {
+            method: "POST",
+            url: "/api/v1/onedrive/uploads",
+            payload: { path: "evil.bin", size: 1, overwrite: true },
+          },
+          { method: "PUT", url: `/api/v1/onedrive/uploads/${upload}` },
+          { method: "DELETE", url: `/api/v1/onedrive/uploads/${upload}` },
           { method: "POST", url: "/api/v1/logout" },
           { method: "DELETE", url: "/api/v1/integrations/onedrive" },
           { method: "POST", url: "/api/v1/integrations/onedrive/connect" },

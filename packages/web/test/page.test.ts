@@ -148,7 +148,11 @@ describe("the Integrations & Secrets page", () => {
     await screenshot("needs-reconnect");
     await screenshot("needs-reconnect", 375);
 
-    await page.getByRole("button", { name: "Reconnect" }).click();
+    // The card's Reconnect (the file explorer below offers its own).
+    await page
+      .getByRole("region", { name: "Microsoft OneDrive" })
+      .getByRole("button", { name: "Reconnect" })
+      .click();
     await signInAtMicrosoft(PERSONAL.name);
     await confirmConnection(PERSONAL.email, "ada");
     await expect.poll(() => status().textContent()).toContain(`Connected as ${PERSONAL.email}`);
@@ -163,6 +167,9 @@ describe("the Integrations & Secrets page", () => {
     expect(await page.getByText("Your files in OneDrive are untouched.").isVisible()).toBe(true);
     expect(await page.getByRole("link", { name: "account.live.com/consent/Manage" }).isVisible()).toBe(true);
     expect(await page.getByRole("link", { name: "myapps.microsoft.com" }).isVisible()).toBe(true);
+    // The file explorer follows: no listing of a drive that is no longer connected.
+    await page.getByText("Connect OneDrive above to browse your files here").waitFor();
+    expect(await page.getByTestId("file-grid").count()).toBe(0);
     await screenshot("disconnected");
     await screenshot("disconnected", 375);
     expect(await stack.storedTokens(userId)).toEqual([]);

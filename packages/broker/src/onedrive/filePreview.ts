@@ -1,7 +1,7 @@
 // The explorer's preview of a data file: its first rows as a table, read with @ferry/fs's own readers, so the page
 // shows what `readCsv("onedrive://…")` and friends would return. Only what the rows need is read: CSV and NDJSON
-// stop streaming after the rows shown, Parquet reads the footer and then the pages of the first rows only, and a
-// JSON document (which must be parsed whole) is read only below a size limit.
+// stop streaming after the rows shown, Parquet reads the footer and then the first row group's column chunks only
+// (hyparquet's unit of reading), and a JSON document (which must be parsed whole) is read only below a size limit.
 
 import { randomBytes } from "node:crypto";
 import type { Preview, PreviewColumn } from "@ferry/api";

@@ -19,6 +19,8 @@ import { fileEntry, parentOf } from "./fileEntry.ts";
 export const UPLOAD_FRAGMENT_BYTES = 16 * FRAGMENT_UNIT;
 /** An upload nobody sent a fragment to for this long is forgotten (Graph expires idle sessions too). */
 const IDLE_MS = 15 * 60_000;
+/** One fragment's round trip to Graph, at most. */
+const FRAGMENT_TIMEOUT_MS = 120_000;
 /** Uploads one user may have open at once: each is a Graph session and a few hundred bytes here. */
 const MAX_OPEN_PER_USER = 16;
 
@@ -150,6 +152,8 @@ export class UploadRelay {
           },
           body: Readable.toWeb(input.body) as ReadableStream<Uint8Array>,
           duplex: "half",
+          // A Graph that stops answering must not hold the fragment (and the upload's turn) forever.
+          signal: AbortSignal.timeout(FRAGMENT_TIMEOUT_MS),
         } as RequestInit);
       } catch {
         // The browser went away mid-fragment, or Graph did: nothing past nextOffset counts, so it can be resent.

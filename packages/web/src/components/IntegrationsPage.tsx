@@ -1,3 +1,5 @@
+import type { Integration } from "@ferry/api";
+import { useState } from "react";
 import type { BrokerApi } from "../api.ts";
 import type { CallbackResult } from "../callbackResult.ts";
 import { FileExplorer } from "../explorer/FileExplorer.tsx";
@@ -13,12 +15,14 @@ interface Props {
 
 /** Integrations & Secrets: the OneDrive connection, how code uses it, the files it reaches, and the user's secrets. */
 export function IntegrationsPage({ api, callbackResult }: Props) {
+  // The explorer starts over whenever the card's status changes (connected, disconnected, needs reconnecting).
+  const [status, setStatus] = useState<Integration["status"] | null>(null);
   return (
     <div className="layout">
       <PageIntro />
-      <OneDriveCard api={api} callbackResult={callbackResult} />
+      <OneDriveCard api={api} callbackResult={callbackResult} onStatus={setStatus} />
       <UsageAside />
-      <FileExplorer api={api} />
+      {status !== null && <FileExplorer key={status} api={api} />}
       <SecretsSection csrfToken={api.csrfToken} />
     </div>
   );

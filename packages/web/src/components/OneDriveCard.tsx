@@ -14,6 +14,8 @@ import { TokenPanel } from "./TokenPanel.tsx";
 interface Props {
   api: BrokerApi;
   callbackResult: CallbackResult | null;
+  /** Told each status the card loads, so the file explorer follows connects and disconnects. */
+  onStatus?: (status: Integration["status"]) => void;
 }
 
 type Message =
@@ -22,7 +24,7 @@ type Message =
   | { kind: "disconnected"; result: Disconnected };
 
 /** The OneDrive connection: its status, what it may do, and the actions that change it. */
-export function OneDriveCard({ api, callbackResult }: Props) {
+export function OneDriveCard({ api, callbackResult, onStatus }: Props) {
   const [integration, setIntegration] = useState<Integration | null>(null);
   const [message, setMessage] = useState<Message | null>(
     callbackResult === null ? null : { kind: "callback", result: callbackResult },
@@ -34,12 +36,14 @@ export function OneDriveCard({ api, callbackResult }: Props) {
   const load = useCallback(
     async (check: boolean) => {
       try {
-        setIntegration(await api.onedrive(check));
+        const loaded = await api.onedrive(check);
+        setIntegration(loaded);
+        onStatus?.(loaded.status);
       } catch (error) {
         setMessage({ kind: "error", text: messageOf(error) });
       }
     },
-    [api],
+    [api, onStatus],
   );
 
   useEffect(() => {

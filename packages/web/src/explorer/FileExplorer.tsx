@@ -211,7 +211,9 @@ export function FileExplorer({ api }: Props) {
         ) : (
           <div className="notice notice--error" role="alert">
             <p>
-              <strong>OneDrive needs reconnecting.</strong> {listing.message}
+              {/* The card above gives Microsoft's reason; the broker's message repeats it with CLI hints. */}
+              <strong>OneDrive needs reconnecting.</strong> Microsoft no longer accepts Ferry's access to this
+              OneDrive, so its files cannot be shown. Reconnect to browse them again; the card above says why.
             </p>
             <div className="actions">
               <button type="button" className="button button--primary" onClick={reconnect}>

@@ -133,12 +133,7 @@ export function FileList(props: Props) {
                 className={`file-grid__cell file-grid__cell--${column.key}`}
                 aria-sort={sort.key === column.key ? (sort.descending ? "descending" : "ascending") : "none"}
               >
-                <button
-                  type="button"
-                  className="file-grid__sort"
-                  tabIndex={-1}
-                  onClick={() => props.onSort(column.key)}
-                >
+                <button type="button" className="file-grid__sort" onClick={() => props.onSort(column.key)}>
                   {column.label}
                   <span aria-hidden="true">
                     {sort.key === column.key ? (sort.descending ? " ↓" : " ↑") : ""}
