@@ -318,6 +318,14 @@ test("Parquet naming two of 20 columns moves their chunks once; the same query a
     // A column the parse tree cannot show (COLUMNS(…) picks by pattern) turns projection off: still right.
     const byPattern = await session.run("SELECT max(COLUMNS('c1[0-9]')) FROM 'onedrive://wide/w.parquet'");
     expect(Object.keys(byPattern.rows[0] ?? {})).toHaveLength(10);
+    // A table used as a column is its whole row: every column, never a projection's few.
+    const rowsAsStructs = await query(
+      "SELECT t FROM read_parquet('onedrive://wide/w.parquet') t WHERE c03 > 0.99 LIMIT 1",
+      {
+        cache: new ReadCache({ dir: join(stack.home, "sql-cache-parquet-2") }),
+      },
+    );
+    expect(Object.keys(rowsAsStructs[0]?.t as object)).toHaveLength(20);
   } finally {
     await session.close();
   }

@@ -41,6 +41,9 @@ export function projectionPlan(serialized: string): ProjectionPlan | undefined {
   }
   if ((tree as { error?: boolean }).error !== false) return undefined;
   const names = new Set<string>();
+  /** One-part column references: a table's name or alias used as a column is the whole row. */
+  const bare = new Set<string>();
+  const tables = new Set<string>(PARQUET_READERS);
   const eligible = new Map<string, number>();
   const seen = new Map<string, number>();
   let everything = false;
@@ -53,14 +56,24 @@ export function projectionPlan(serialized: string): ProjectionPlan | undefined {
     if (node === null || typeof node !== "object") return;
     const n = node as Record<string, unknown>;
     if (n.class === "STAR" || n.ref_type === "NATURAL") everything = true;
-    if (n.class === "COLUMN_REF" && Array.isArray(n.column_names))
+    if (n.class === "COLUMN_REF" && Array.isArray(n.column_names)) {
       for (const name of n.column_names) names.add(String(name).toLowerCase());
+      if (n.column_names.length === 1) bare.add(String(n.column_names[0]).toLowerCase());
+    }
+    if (
+      typeof n.type === "string" &&
+      typeof n.alias === "string" &&
+      n.alias !== "" &&
+      /TABLE|SUBQUERY|JOIN/.test(n.type)
+    )
+      tables.add(n.alias.toLowerCase());
     if (Array.isArray(n.using_columns))
       for (const name of n.using_columns) names.add(String(name).toLowerCase());
     if (n.class === "CONSTANT") {
       const value = (n.value as { value?: unknown } | undefined)?.value;
       if (typeof value === "string" && /^onedrive:\/\//i.test(value)) count(seen, value);
     }
+    if (n.type === "BASE_TABLE" && typeof n.table_name === "string") tables.add(stem(n.table_name));
     if (n.type === "BASE_TABLE" && typeof n.table_name === "string" && /^onedrive:\/\//i.test(n.table_name)) {
       count(seen, n.table_name);
       if (/\.parquet$/i.test(n.table_name)) count(eligible, n.table_name);
@@ -76,9 +89,16 @@ export function projectionPlan(serialized: string): ProjectionPlan | undefined {
     for (const value of Object.values(n)) visit(value);
   };
   visit((tree as { statements?: unknown }).statements);
-  if (everything) return undefined;
+  // `SELECT t FROM 'x.parquet' t` (or to_json(t)) is every column of t, as a struct.
+  if (everything || [...bare].some((name) => tables.has(name))) return undefined;
   const parquetUrls = new Set([...eligible].filter(([url, k]) => seen.get(url) === k).map(([url]) => url));
   return { names, parquetUrls };
+}
+
+/** What DuckDB names a table read from a path: the file name without its extension. */
+function stem(path: string): string {
+  const name = path.split("/").pop() ?? path;
+  return name.replace(/\.[^.]*$/, "").toLowerCase();
 }
 
 /**
