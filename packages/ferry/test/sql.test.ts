@@ -214,6 +214,10 @@ test("COPY … TO onedrive:// in Parquet, CSV and JSON is uploaded, verified, an
 });
 
 test("errors: DuckDB's message with the position, a missing file, a glob matching nothing", async () => {
+  // SQL that starts with a line break (a template literal's usual shape) runs, and keeps its lines.
+  expect(await query("\nSELECT 1::INTEGER AS one", { cache })).toEqual([{ one: 1 }]);
+  const second = (await query("\n\n  SELECT nope", { cache }).catch((e: unknown) => e)) as SqlError;
+  expect({ line: second.line, column: second.column }).toEqual({ line: 3, column: 10 });
   // The caret and column point into the SQL as written, onedrive:// URL and all.
   const bad = "SELECT nosuch FROM 'onedrive://reports/sales.csv'";
   const error = (await query(bad, { cache }).catch((e: unknown) => e)) as SqlError;

@@ -450,11 +450,9 @@ function rewrite(
   out += script.slice(at, statement.end);
   // Lines before the statement, kept as blank lines, so DuckDB's LINE n counts lines of the script.
   const before = script.slice(0, statement.start).split("\n").length - 1;
-  return (
-    "\n".repeat(before) +
-    " ".repeat(statement.start - (script.lastIndexOf("\n", statement.start - 1) + 1)) +
-    out
-  );
+  // (lastIndexOf with a fromIndex of -1 searches index 0, so a statement at 0 is handled apart.)
+  const lineStart = statement.start === 0 ? 0 : script.lastIndexOf("\n", statement.start - 1) + 1;
+  return "\n".repeat(before) + " ".repeat(statement.start - lineStart) + out;
 }
 
 /**
