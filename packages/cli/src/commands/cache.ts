@@ -25,7 +25,8 @@ export function registerCache(program: Command): void {
       );
       printTable(
         [...stats.files].reverse().map((f) => ({
-          path: `onedrive://${f.remotePath}`,
+          // A variant is derived from the file (SQL's Parquet projection: some of its columns).
+          path: `onedrive://${f.remotePath}${f.variant ? " (some columns)" : ""}`,
           size: humanBytes(f.size),
           used: f.lastUsed.toISOString().replace(/\.\d+Z$/, "Z"),
         })),

@@ -86,7 +86,8 @@ function summary(result: Awaited<ReturnType<Session["run"]>>): string {
   const parts = [`${result.rows.length} row${result.rows.length === 1 ? "" : "s"}`];
   if (stats.filesRead > 0)
     parts.push(
-      `${stats.filesRead} file${stats.filesRead === 1 ? "" : "s"} read (${stats.cacheHits} from the cache), ${humanBytes(stats.bytesDownloaded)} downloaded`,
+      `${stats.filesRead} file${stats.filesRead === 1 ? "" : "s"} read (${stats.cacheHits} from the cache` +
+        `${stats.filesProjected > 0 ? `, ${stats.filesProjected} Parquet by projection` : ""}), ${humanBytes(stats.bytesDownloaded)} downloaded`,
     );
   if (stats.filesWritten > 0)
     parts.push(

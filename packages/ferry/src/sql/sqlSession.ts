@@ -10,7 +10,7 @@
 // target becomes a local temporary path; after the statement, the file (or the folder, with
 // PARTITION_BY) is uploaded, verified by QuickXorHash, and the temporary copy removed.
 
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { copyFile, link, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileSystemFor, OneDriveFileSystem, ReadCache, type ReadCacheOptions, type Row } from "@ferry/fs";
@@ -20,6 +20,7 @@ import pLimit from "p-limit";
 import { columnsToTable } from "./arrowResult.ts";
 import { loadDuckDB } from "./duckdb.ts";
 import { oneDrivePaths, type PathLiteral } from "./oneDrivePaths.ts";
+import { type ProjectionPlan, projectionPlan, projectParquet } from "./parquetProjection.ts";
 import { SqlError } from "./sqlError.ts";
 import { type Statement, splitStatements, sqlString } from "./sqlTokens.ts";
 
@@ -51,6 +52,8 @@ export interface SqlStats {
   filesRead: number;
   cacheHits: number;
   bytesDownloaded: number;
+  /** Parquet files read by projection: only the column chunks the SQL names were fetched. */
+  filesProjected: number;
   /** Files uploaded by `COPY … TO 'onedrive://…'`, and their bytes. */
   filesWritten: number;
   bytesUploaded: number;
@@ -120,6 +123,7 @@ export class SqlSession {
       filesRead: 0,
       cacheHits: 0,
       bytesDownloaded: 0,
+      filesProjected: 0,
       filesWritten: 0,
       bytesUploaded: 0,
     };
@@ -167,8 +171,14 @@ export class SqlSession {
     statement: Statement,
     stats: SqlStats,
     params: readonly unknown[] | undefined,
-  ) {
+    project = true,
+  ): Promise<{ columns: SqlColumn[]; typeIds: number[]; rows: Row[]; columnsJs: unknown[][] }> {
     const literals = oneDrivePaths(statement);
+    const plan =
+      project && literals.some((l) => l.mode === "read" && !l.glob)
+        ? await this.plan(script, statement)
+        : undefined;
+    let projected = false;
     const replacements: { literal: PathLiteral; text: string; local: string }[] = [];
     const uploads: { literal: PathLiteral; local: string }[] = [];
     const fs = literals.length > 0 ? await oneDriveFs() : undefined;
@@ -188,7 +198,16 @@ export class SqlSession {
         continue;
       }
       const relative = `${MIRROR(n)}/${literal.path}`;
-      await this.mirror(fs as OneDriveFileSystem, literal, join(this.workDir, MIRROR(n)), stats);
+      if (plan?.parquetUrls.has(literal.url) && !literal.glob)
+        projected =
+          (await this.project(
+            fs as OneDriveFileSystem,
+            literal,
+            plan,
+            join(this.workDir, relative),
+            stats,
+          )) || projected;
+      else await this.mirror(fs as OneDriveFileSystem, literal, join(this.workDir, MIRROR(n)), stats);
       replacements.push({
         literal,
         text: sqlString(n < 1000 ? relative : join(this.workDir, relative)),
@@ -202,6 +221,10 @@ export class SqlSession {
         ? await this.duck.connection.runAndReadAll(text, params as never)
         : await this.duck.connection.runAndReadAll(text);
     } catch (error) {
+      // A column Ferry's projection left out (one the parse tree did not show) fails to bind: run
+      // the statement again on whole files.
+      if (projected && /^Binder Error/.test(String((error as Error).message)))
+        return this.runStatement(script, statement, stats, params, false);
       throw this.duckError(error, script, replacements);
     }
     for (const { literal, local } of uploads)
@@ -226,6 +249,73 @@ export class SqlSession {
       rows,
       columnsJs,
     };
+  }
+
+  /** What the statement needs of its Parquet files, from DuckDB's parse tree (SELECTs only). */
+  private async plan(script: string, statement: Statement): Promise<ProjectionPlan | undefined> {
+    try {
+      const reader = await this.duck.connection.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)", [
+        script.slice(statement.start, statement.end),
+      ]);
+      return projectionPlan(String(reader.getRows()[0]?.[0] ?? ""));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * A Parquet file through projection when it is not cached whole (a cached file moves nothing, so
+   * it is used as it is). Returns true when a projected file was written.
+   */
+  private async project(
+    fs: OneDriveFileSystem,
+    literal: PathLiteral,
+    plan: ProjectionPlan,
+    target: string,
+    stats: SqlStats,
+  ): Promise<boolean> {
+    const cache = this.cache ?? fs.cache ?? ReadCache.shared();
+    let peeked: Awaited<ReturnType<ReadCache["peek"]>>;
+    try {
+      peeked = await cache.peek(fs.client, literal.path);
+    } catch (error) {
+      if (error instanceof NotFoundError)
+        throw new SqlError(`${literal.url} does not exist on OneDrive`, "notFound", { cause: error });
+      throw error;
+    }
+    await mkdir(dirname(target), { recursive: true });
+    if (!peeked.cached) {
+      // Named by the names the SQL uses: the same query again finds its projection in the cache.
+      const variant = `p${createHash("sha256")
+        .update([...plan.names].sort().join("\u0000"))
+        .digest("hex")
+        .slice(0, 16)}`;
+      let fetched = 0;
+      let whole = false;
+      const entry = await cache
+        .variant(peeked.item, literal.path, variant, async (temp) => {
+          const done = await projectParquet(fs, literal.path, peeked.item, plan.names, temp);
+          if (!done) {
+            whole = true;
+            throw new SqlError("projection keeps every column", "unsupported");
+          }
+          fetched = done.bytes;
+        })
+        .catch((error: unknown) => {
+          if (whole) return undefined;
+          throw error;
+        });
+      if (entry) {
+        await linkOrCopy(entry.path, target);
+        stats.filesRead++;
+        stats.filesProjected++;
+        if (entry.hit) stats.cacheHits++;
+        else stats.bytesDownloaded += fetched;
+        return true;
+      }
+    }
+    await this.mirror(fs, literal, target.slice(0, target.length - literal.path.length - 1), stats);
+    return false;
   }
 
   /** Fetches the files a read literal names and hard-links them under `dir` by drive path. */
@@ -265,12 +355,7 @@ export class SqlSession {
           else stats.bytesDownloaded += copy.size;
           const target = join(dir, ...path.split("/"));
           await mkdir(dirname(target), { recursive: true });
-          // A hard link pins the entry's bytes for this session even if the cache evicts it; the
-          // entry is read-only (0400), so DuckDB cannot write through the link either.
-          await link(copy.path, target).catch(async (error: NodeJS.ErrnoException) => {
-            if (error.code === "EEXIST") return;
-            await copyFile(copy.path, target);
-          });
+          await linkOrCopy(copy.path, target);
         }),
       ),
     );
@@ -365,11 +450,9 @@ function rewrite(
   out += script.slice(at, statement.end);
   // Lines before the statement, kept as blank lines, so DuckDB's LINE n counts lines of the script.
   const before = script.slice(0, statement.start).split("\n").length - 1;
-  return (
-    "\n".repeat(before) +
-    " ".repeat(statement.start - (script.lastIndexOf("\n", statement.start - 1) + 1)) +
-    out
-  );
+  // (lastIndexOf with a fromIndex of -1 searches index 0, so a statement at 0 is handled apart.)
+  const lineStart = statement.start === 0 ? 0 : script.lastIndexOf("\n", statement.start - 1) + 1;
+  return "\n".repeat(before) + " ".repeat(statement.start - lineStart) + out;
 }
 
 /**
@@ -392,6 +475,17 @@ function errorPosition(message: string, script: string): { line: number; column:
   const source = script.split("\n")[line - 1] ?? "";
   const found = source.indexOf(excerpt.replace(/\.\.\.$/, ""));
   return { line, column: Math.max(found, 0) + offset + 1 };
+}
+
+/**
+ * A hard link pins the entry's bytes for this session even if the cache evicts it; the entry is
+ * read-only (0400), so DuckDB cannot write through the link either. Across filesystems: a copy.
+ */
+async function linkOrCopy(entry: string, target: string): Promise<void> {
+  await link(entry, target).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code === "EEXIST") return;
+    await copyFile(entry, target);
+  });
 }
 
 async function treeSize(dir: string): Promise<number> {

@@ -67,6 +67,8 @@ export interface CacheEntryInfo {
   eTag?: string | undefined;
   storedAt: string;
   lastUsed: Date;
+  /** For a file derived from the item (see `variant()`), its variant name. */
+  variant?: string | undefined;
 }
 
 export interface CacheStats {
@@ -143,6 +145,84 @@ export class ReadCache {
     return pending;
   }
 
+  /**
+   * The file's current metadata (one request) and its whole-file entry if cached; never downloads.
+   * `variant()` then caches something derived from this version without asking again.
+   */
+  async peek(
+    client: OneDriveClient,
+    path: string,
+  ): Promise<{ item: DriveItem; cached: CachedFile | undefined }> {
+    await this.ready;
+    const item = await client.stat(path, { select: SELECT });
+    if (item.folder || !item.file)
+      throw new FerryError(`${path || "/"} is a folder: only files can be cached`);
+    return { item, cached: await this.lookup(entryKey(item), item) };
+  }
+
+  /**
+   * A file derived from one version of an item (a Parquet file holding some of its columns, say),
+   * cached beside the item's entry under the name `variant` and gone with that version. `build`
+   * writes it to the temporary path it is given; the same atomic rename, lock and LRU apply. Its
+   * bytes are the builder's to check: it is not the file OneDrive's QuickXorHash describes.
+   */
+  async variant(
+    item: DriveItem,
+    remotePath: string,
+    variant: string,
+    build: (temp: string) => Promise<void>,
+  ): Promise<CachedFile> {
+    await this.ready;
+    if (!/^[a-z0-9]+$/.test(variant))
+      throw new FerryError(`cache variant names are lower-case letters and digits`);
+    const key = `${entryKey(item)}-${variant}`;
+    const lock = join(this.dir, "locks", `${key}.lock`);
+    const found = () => this.lookup(key, item, false);
+    for (;;) {
+      const hit = await found();
+      if (hit) return hit;
+      if (await takeLock(lock)) break;
+      await sleep(LOCK_POLL_MS);
+    }
+    try {
+      const again = await found();
+      if (again) return again;
+      this.counters.misses++;
+      const temp = join(this.dir, "tmp", `${key}.${process.pid}.${randomBytes(4).toString("hex")}`);
+      try {
+        await build(temp);
+        const handle = await open(temp, "r");
+        let size: number;
+        try {
+          await handle.sync();
+          size = (await handle.stat()).size;
+        } finally {
+          await handle.close();
+        }
+        await chmod(temp, 0o400);
+        const record = {
+          remotePath,
+          size,
+          hash: "",
+          variant,
+          cTag: item.cTag ?? undefined,
+          eTag: item.eTag ?? undefined,
+          storedAt: new Date().toISOString(),
+        };
+        await writeAtomic(this.dir, `${key}.json`, JSON.stringify(record));
+        await rename(temp, this.entryFile(key));
+        await this.dropOlderVersions(key);
+        await this.evict(key);
+        return { path: this.entryFile(key), hit: false, size, hash: "", item };
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+    } finally {
+      await rm(lock, { force: true });
+    }
+  }
+
   /** The entry if present, else the download (waiting for another process already filling it). */
   private async obtain(
     client: OneDriveClient,
@@ -170,7 +250,7 @@ export class ReadCache {
   }
 
   /** A present entry, marked as just used (its mtime is the LRU clock). */
-  private async lookup(key: string, item: DriveItem): Promise<CachedFile | undefined> {
+  private async lookup(key: string, item: DriveItem, wholeFile = true): Promise<CachedFile | undefined> {
     const file = this.entryFile(key);
     let size: number;
     try {
@@ -180,14 +260,20 @@ export class ReadCache {
       throw error;
     }
     // Entries are immutable; a size that disagrees means the file was tampered with outside Ferry.
-    if (size !== (item.size ?? 0)) {
+    if (wholeFile && size !== (item.size ?? 0)) {
       await rm(file, { force: true });
       return undefined;
     }
     const now = new Date();
     await utimes(file, now, now).catch(() => undefined);
     this.counters.hits++;
-    return { path: file, hit: true, size, hash: item.file?.hashes?.quickXorHash ?? "", item };
+    return {
+      path: file,
+      hit: true,
+      size,
+      hash: wholeFile ? (item.file?.hashes?.quickXorHash ?? "") : "",
+      item,
+    };
   }
 
   /** Downloads into `tmp/`, checks the hash, fsyncs, then renames into `entries/`. */
@@ -317,12 +403,16 @@ export class ReadCache {
     await rm(join(this.dir, "entries", `${key}.json`), { force: true });
   }
 
-  /** A new version of an item makes its older versions unreachable: free their space now. */
+  /**
+   * A new version of an item makes its older versions (and what was derived from them) unreachable:
+   * free their space now. Names are `<item>-<version>[-<variant>]`.
+   */
   private async dropOlderVersions(key: string): Promise<void> {
-    const item = key.slice(0, key.indexOf("-") + 1);
+    const [item, version] = key.split("-");
     for (const name of await readdir(join(this.dir, "entries"))) {
-      if (name.startsWith(item) && name.endsWith(".data") && name !== `${key}.data`)
-        await this.remove(name.slice(0, -".data".length));
+      if (!name.endsWith(".data")) continue;
+      const [otherItem, otherVersion] = name.slice(0, -".data".length).split("-");
+      if (otherItem === item && otherVersion !== version) await this.remove(name.slice(0, -".data".length));
     }
   }
 
