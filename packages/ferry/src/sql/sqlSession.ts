@@ -280,7 +280,7 @@ export class SqlSession {
       peeked = await cache.peek(fs.client, literal.path);
     } catch (error) {
       if (error instanceof NotFoundError)
-        throw new SqlError(`${literal.url} does not exist on OneDrive`, "notFound", { cause: error });
+        throw new SqlError(`${literal.url} does not exist on OneDrive`, "not_found", { cause: error });
       throw error;
     }
     await mkdir(dirname(target), { recursive: true });
@@ -297,7 +297,7 @@ export class SqlSession {
           const done = await projectParquet(fs, literal.path, peeked.item, plan.names, temp);
           if (!done) {
             whole = true;
-            throw new SqlError("projection keeps every column", "unsupported");
+            throw new SqlError("projection keeps every column", "sql_unsupported");
           }
           fetched = done.bytes;
         })
