@@ -7,7 +7,7 @@
 
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import { FerryError } from "@ferry/graph";
-import { DataType, type Table } from "apache-arrow";
+import { DataType, makeVector, Table, type Vector } from "apache-arrow";
 import {
   type FileMetaData,
   type ParquetQueryFilter,
@@ -18,7 +18,14 @@ import {
 } from "hyparquet";
 import { compressors as decompressors } from "hyparquet-compressors";
 import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
-import { columnNames, isArrowTable, type Row, rowsToTable, tableToRows } from "./arrowRows.ts";
+import {
+  columnNames,
+  columnToVector,
+  isArrowTable,
+  type Row,
+  rowsToTable,
+  tableToRows,
+} from "./arrowRows.ts";
 import { resolveUrl } from "./registry.ts";
 import type { FileInfo } from "./types.ts";
 
@@ -70,6 +77,10 @@ export async function readParquet(
     const metadata = await parquetMetadataAsync(file);
     const names = options.columns ?? parquetSchema(metadata).children.map((c) => c.element.name);
     const makeRow = rowMaker();
+    // `as: "arrow"` builds columns from hyparquet's column chunks without rows (not with a filter,
+    // which hyparquet applies to its row objects).
+    const arrow = options.as === "arrow" && !options.filter;
+    const parts: ArrayLike<unknown>[][] = names.map(() => []);
     const first = options.rowStart ?? 0;
     const last = Math.min(options.rowEnd ?? Number.POSITIVE_INFINITY, Number(metadata.num_rows));
     // Sized up front (unless a filter will keep only some rows): growing by doubling would copy
@@ -115,6 +126,15 @@ export async function readParquet(
           chunks.push({ column: names.indexOf(columnName), start, data: columnData });
         },
       });
+      if (arrow) {
+        // Arrow wanted: keep the column chunks, make no rows.
+        for (const { column, start, data } of chunks) {
+          const from = Math.max(start, rowStart) - start;
+          const to = Math.min(start + data.length, rowEnd) - start;
+          if (to > from) (parts[column] as ArrayLike<unknown>[]).push(slice(data, from, to));
+        }
+        continue;
+      }
       // Each column as one array-like with its first row, in the order asked for.
       const columns = names.map((_, c) => {
         const mine = chunks.filter((k) => k.column === c).sort((a, b) => a.start - b.start);
@@ -135,11 +155,37 @@ export async function readParquet(
       }
     }
     rows.length = filled;
-    if (options.as !== "arrow") return rows;
-    return rowsToTable(rows, names);
+    if (!arrow) return options.as === "arrow" ? rowsToTable(rows, names) : rows;
+    return new Table(Object.fromEntries(names.map((name, c) => [name, partsToVector(name, parts[c] ?? [])])));
   } finally {
     await file.close();
   }
+}
+
+/** `data[from, to)`: a view for typed arrays, a copy for plain ones. */
+function slice(data: ArrayLike<unknown>, from: number, to: number): ArrayLike<unknown> {
+  if (from === 0 && to === data.length) return data;
+  if (ArrayBuffer.isView(data)) return (data as unknown as Float64Array).subarray(from, to);
+  return Array.prototype.slice.call(data, from, to);
+}
+
+/**
+ * One column's chunks as a vector: doubles without nulls (hyparquet's Float64Array) go in as they
+ * are; anything else is typed as `rowsToTable` types a column, so both ways agree.
+ */
+function partsToVector(name: string, parts: ArrayLike<unknown>[]): Vector {
+  if (parts.length > 0 && parts.every((p) => p instanceof Float64Array)) {
+    const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts as Float64Array[]) {
+      all.set(p, at);
+      at += p.length;
+    }
+    return makeVector(all);
+  }
+  const values: unknown[] = [];
+  for (const p of parts) for (let i = 0; i < p.length; i++) values.push(p[i]);
+  return columnToVector(name, values);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Downloads. Bytes come from the item's pre-authenticated `@microsoft.graph.downloadUrl`, fetched
-// without an Authorization header. Large files are fetched as parallel ranged parts (one
-// connection each, which is what beats a per-connection bandwidth limit); every part resumes from
+// without an Authorization header. Large files are fetched as ranged parts, over as many
+// connections as measurably help (several beat a per-connection bandwidth limit; on a fast link
+// one is fastest, and extra ones only cost CPU and memory); every part resumes from
 // its last received byte after a failure, and an expired URL is replaced by fetching the item again.
 // Whole-file downloads are checked against the QuickXorHash the service reports.
 
@@ -16,9 +17,12 @@ export interface DownloadOptions {
   /** One past the last byte to read (default: the file's size), like `slice`. */
   end?: number;
   signal?: AbortSignal;
-  /** Parts fetched at once for large files (default 8). */
+  /**
+   * Most connections for a large file (default 8). How many are used is measured as the download
+   * runs: one, doubled while doubling adds throughput (see `Ramp`).
+   */
   concurrency?: number;
-  /** Bytes per part (default 2 MiB). Memory use is about `concurrency × partSize`. */
+  /** Bytes per part (default 2 MiB; 16× that while one stream suffices). Memory held ahead is about `concurrency × partSize`. */
   partSize?: number;
   /** Files (or ranges) at least this big are fetched in parallel parts (default 16 MiB). */
   parallelThreshold?: number;
