@@ -8,7 +8,9 @@
  *    emulator sent (its `bytesOut` counter, reset before each run).
  * 2. CSV streaming: CSVs of about 100, 250 and 500 MB generated on the emulator as a stream of rows,
  *    each counted by `streamCsv` (`cast: true`) in a fresh process: rows/s, MB/s and peak RSS, which
- *    must stay flat as the file grows (streaming must not buffer the file).
+ *    must stay flat as the file grows (streaming must not buffer the file). Beside it, in the same
+ *    run (issue 18): csv-parse over the same download (Ferry's reader before), the raw download,
+ *    and DuckDB's `read_csv` over the same bytes on local disk, in its own process: "× DuckDB-local".
  *
  * 3. SQL: `query()` of an aggregate over the largest CSV, with a cold then a warm read cache,
  *    against DuckDB on a local copy of the file (the limit) and a `streamCsv` loop (lib/sql.ts).
@@ -161,16 +163,39 @@ function renderTable(rows: Row[], csv: CsvRow[]): string {
     }
   }
   const base = csv[0];
+  const PEER_LABEL: Record<string, string> = {
+    "csv-parse": "csv-parse, cast (Ferry before issue 18), same download",
+    raw: "raw download of the same bytes (no parsing)",
+    "duckdb-local": "DuckDB `read_csv`, same bytes on local disk",
+  };
   for (const r of csv) {
-    const growth =
+    const file = `LAN · ${mb(r.fileBytes)}, ${r.rows.toLocaleString("en")} rows`;
+    const notes = [
+      r.vsCsvParse !== undefined ? `${r.vsCsvParse.toFixed(2)}× csv-parse` : "",
+      r.vsDuckdbLocal !== undefined ? `${r.vsDuckdbLocal.toFixed(2)}× DuckDB-local` : "",
+      r.vsRaw !== undefined ? `${r.vsRaw.toFixed(2)}× the raw download` : "",
       base && r !== base
         ? `peak RSS ${signed((r.peakRssBytes - base.peakRssBytes) / MB)} MB vs the smallest`
-        : "";
+        : "",
+      r.vsCsvParse !== undefined
+        ? r.vsCsvParse >= 5
+          ? `✓ ≥ 5× csv-parse: ${r.vsCsvParse.toFixed(2)}×`
+          : `✗ **MISSED** ≥ 5× csv-parse: ${r.vsCsvParse.toFixed(2)}×`
+        : "",
+    ].filter(Boolean);
     lines.push(
-      `| CSV | LAN · ${mb(r.fileBytes)}, ${r.rows.toLocaleString("en")} rows | \`streamCsv\`, cast | ` +
+      `| CSV | ${file} | \`streamCsv\`, cast | ` +
         `${r.seconds.toFixed(2)} s | ${mb(r.bytesOut)} | ${Math.round(r.rowsPerSecond).toLocaleString("en")} rows/s, ` +
-        `${r.mbps.toFixed(1)} MB/s | ${mb(r.peakRssBytes)} | ${growth} |`,
+        `${r.mbps.toFixed(1)} MB/s | ${mb(r.peakRssBytes)} | ${notes.join("; ")} |`,
     );
+    for (const [peer, f] of Object.entries(r.peers)) {
+      if (!f) continue;
+      lines.push(
+        `| CSV | ${file} | ${PEER_LABEL[peer]} | ${f.seconds.toFixed(2)} s | ${peer === "duckdb-local" ? "0 (local)" : mb(r.fileBytes)} | ` +
+          `${peer === "raw" ? "—" : `${Math.round(f.rowsPerSecond).toLocaleString("en")} rows/s`}, ${f.mbps.toFixed(1)} MB/s | ` +
+          `${mb(f.peakRssBytes)} | |`,
+      );
+    }
   }
   return lines.join("\n");
 }

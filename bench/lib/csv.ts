@@ -2,13 +2,30 @@
 // fixed-width rows (never a whole file in memory), then counted by `streamCsv` in a fresh worker
 // per size, so each size's peak RSS is its own. `bench/fs.ts` runs it at full size; the bench test
 // at a tiny one.
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { OneDriveClient } from "@ferry/graph";
 import { type EmulatorProcess, ROOT } from "./emulatorProcess.ts";
 import { median } from "./stats.ts";
 import { runWorker, type WorkerResult } from "./worker.ts";
 
 const WORKER = join(ROOT, "bench/workers/fsCsv.ts");
+const DUCKDB_WORKER = join(ROOT, "bench/workers/duckdbCsv.mjs");
+
+/** The peers `streamCsv` is measured against, in the same run, on the same bytes. */
+export const CSV_PEERS = ["csv-parse", "raw", "duckdb-local"] as const;
+export type CsvPeer = (typeof CSV_PEERS)[number];
+
+export interface CsvFigures {
+  seconds: number;
+  rowsPerSecond: number;
+  mbps: number;
+  peakRssBytes: number;
+}
 const encoder = new TextEncoder();
 
 export const CSV_HEADER = "id,value,label,category,day\n";
@@ -57,6 +74,15 @@ export interface CsvRow {
   bytesOut: number;
   uploadSeconds: number;
   runs: WorkerResult[];
+  /**
+   * The peers on the same file: csv-parse over the same download (Ferry's reader before issue 18),
+   * the download alone, and DuckDB's read_csv over the same bytes on local disk (the limit).
+   */
+  peers: Partial<Record<CsvPeer, CsvFigures>>;
+  /** streamCsv's speed over each peer's (above 1 is faster). */
+  vsCsvParse: number | undefined;
+  vsDuckdbLocal: number | undefined;
+  vsRaw: number | undefined;
 }
 
 export interface CsvBenchOptions {
@@ -67,6 +93,8 @@ export interface CsvBenchOptions {
   sizes: number[];
   rounds: number;
   log?: (line: string) => void;
+  /** Measure the peers too (default true). */
+  peers?: boolean;
 }
 
 /**
@@ -100,6 +128,41 @@ export async function runCsvBench(options: CsvBenchOptions): Promise<CsvRow[]> {
       if (result.rows !== rows) throw new Error(`streamCsv counted ${String(result.rows)} rows of ${rows}`);
       runs.push(result);
     }
+    const peers: Partial<Record<CsvPeer, CsvFigures>> = {};
+    if (options.peers !== false) {
+      const dir = await mkdtemp(join(tmpdir(), "ferry-bench-csv-"));
+      try {
+        const file = join(dir, "rows.csv");
+        await pipeline(Readable.from(csvChunks(rows)), createWriteStream(file));
+        for (const peer of CSV_PEERS) {
+          const peerRuns: WorkerResult[] = [];
+          for (let i = 0; i < rounds; i++) {
+            const args = {
+              scenario: peer,
+              graphUrl: emu.graphUrl,
+              token,
+              ...(emu.ca ? { ca: emu.ca } : {}),
+              path,
+              file,
+            };
+            const r = await runWorker(peer === "duckdb-local" ? DUCKDB_WORKER : WORKER, args);
+            if (peer !== "raw" && r.rows !== rows)
+              throw new Error(`${peer} counted ${String(r.rows)} rows of ${rows}`);
+            peerRuns.push(r);
+          }
+          const s = median(peerRuns.map((r) => r.seconds));
+          peers[peer] = {
+            seconds: s,
+            rowsPerSecond: rows / s,
+            mbps: bytes / s / 1e6,
+            peakRssBytes: Math.max(...peerRuns.map((r) => r.peakRssBytes)),
+          };
+          log(`CSV ${(bytes / 1e6).toFixed(0)} MB · ${peer}: ${s.toFixed(2)} s`);
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
     await client.delete(path);
     const seconds = median(runs.map((r) => r.seconds));
     const row: CsvRow = {
@@ -113,6 +176,10 @@ export async function runCsvBench(options: CsvBenchOptions): Promise<CsvRow[]> {
       bytesOut: median(bytesOut),
       uploadSeconds,
       runs,
+      peers,
+      vsCsvParse: peers["csv-parse"] && peers["csv-parse"].seconds / seconds,
+      vsDuckdbLocal: peers["duckdb-local"] && peers["duckdb-local"].seconds / seconds,
+      vsRaw: peers.raw && peers.raw.seconds / seconds,
     };
     log(
       `CSV ${(bytes / 1e6).toFixed(0)} MB (${rows.toLocaleString("en")} rows): ${seconds.toFixed(2)} s, ` +

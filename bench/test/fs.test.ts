@@ -1,5 +1,6 @@
 // `npm run bench:fs`'s CSV part at a tiny size: generated CSVs uploaded to an emulator as a stream,
-// each counted by `streamCsv` in its own worker process. Proves in CI that the benchmark still works.
+// each counted by `streamCsv` in its own worker process, beside csv-parse, the raw download and
+// DuckDB on local disk. Proves in CI that the benchmark still works.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CSV_HEADER,
@@ -48,6 +49,9 @@ describe("npm run bench:fs, CSV part at a tiny size", () => {
       // The emulator sent the file's bytes, and not twice over.
       expect(row.bytesOut).toBeGreaterThanOrEqual(row.fileBytes);
       expect(row.bytesOut).toBeLessThan(2 * row.fileBytes);
+      // The peers ran on the same file: csv-parse and DuckDB counted the same rows (the worker checks).
+      expect(Object.keys(row.peers).sort()).toEqual(["csv-parse", "duckdb-local", "raw"]);
+      expect(row.vsDuckdbLocal).toBeGreaterThan(0);
     }
   });
 });

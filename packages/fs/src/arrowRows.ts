@@ -34,12 +34,19 @@ export function columnNames(rows: readonly Row[]): string[] {
 /** An Arrow table of `rows`; `columns` fixes which columns and their order (default: all, as they appear). */
 export function rowsToTable(rows: readonly Row[], columns: string[] = columnNames(rows)): Table {
   const vectors: Record<string, Vector> = {};
-  for (const name of columns) {
-    const values = rows.map((r) => normalizeMissing(r[name]));
-    const type = arrowTypeOf(name, values);
-    vectors[name] = type ? vectorFromArray(values, type) : vectorFromArray(values);
-  }
+  for (const name of columns)
+    vectors[name] = columnToVector(
+      name,
+      rows.map((r) => r[name]),
+    );
   return new Table(vectors);
+}
+
+/** One column's values as a vector, typed as `rowsToTable` types it. */
+export function columnToVector(name: string, column: readonly unknown[]): Vector {
+  const values = column.map(normalizeMissing);
+  const type = arrowTypeOf(name, values);
+  return type ? vectorFromArray(values, type) : vectorFromArray(values);
 }
 
 /** Plain row objects from an Arrow table: Int64 as bigint, timestamps and dates as Date, nulls as null. */

@@ -58,9 +58,14 @@ const FAST_KEYS = new Set([
   "encoding",
 ]);
 
-function fastSettings(options: ParseOptions): FastSettings | undefined {
-  for (const [key, value] of Object.entries(options))
-    if (value !== undefined && !FAST_KEYS.has(key)) return undefined;
+function fastSettings(given: ParseOptions): FastSettings | undefined {
+  // csv-parse reads camelCase keys as their snake_case twins, the later one winning; so do we.
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    if (!FAST_KEYS.has(key)) return undefined;
+    options[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value;
+  }
   const byte = (value: unknown, fallback: string): number | undefined => {
     const text = value === undefined ? fallback : value;
     if (typeof text !== "string" || text.length !== 1) return undefined;
@@ -83,7 +88,7 @@ function fastSettings(options: ParseOptions): FastSettings | undefined {
     (encoding !== undefined && encoding !== "utf8" && encoding !== "utf-8")
   )
     return undefined;
-  const skip = options.skip_empty_lines ?? options.skipEmptyLines;
+  const skip = options.skip_empty_lines;
   return {
     dialect: { delimiter, quote, skipEmptyLines: skip === true, bom: options.bom === true },
     cast: cast === true,

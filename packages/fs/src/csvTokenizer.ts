@@ -40,7 +40,7 @@ enum RecordDelimiter {
  * Tokenizes a byte stream record by record. Call `scan(bytes, final)` on each buffer: it records the
  * fields of every complete record in `starts`/`ends`/`escaped` and each record's end in
  * `recordEnds`, and returns how many bytes it consumed; the caller passes the rest again, followed
- * by more bytes (csv.ts's `CsvReader` does this).
+ * by more bytes (`tokenSlices` in csvReader.ts does this).
  */
 export class CsvTokenizer {
   /** Field `i` is `bytes[starts[i], ends[i])`; quotes around it are excluded. */

@@ -141,6 +141,27 @@ describe("the row reader", () => {
     });
   });
 
+  test("options take csv-parse's meaning in either spelling, the later one winning", async () => {
+    const url = await csvFile("a\n1\n\n2\n");
+    const { parse } = await import("csv-parse/sync");
+    const text = "a\n1\n\n2\n";
+    for (const options of [
+      { skipEmptyLines: false },
+      { skip_empty_lines: false },
+      { columns: ["x"], cast: true },
+    ]) {
+      const expected = () => parse(text, { columns: true, bom: true, skip_empty_lines: true, ...options });
+      let want: unknown;
+      try {
+        want = expected();
+      } catch (error) {
+        want = { code: (error as { code?: string }).code };
+      }
+      const got = await readCsv(url, options).catch((error: { code?: string }) => ({ code: error.code }));
+      expect(got, JSON.stringify(options)).toEqual(want);
+    }
+  });
+
   test("a UTF-16 file with its byte-order mark reads as csv-parse reads it", async () => {
     const text = "\uFEFFname,n\r\nZoë,1\r\n日本,2\r\n";
     const bytes = new Uint8Array(text.length * 2);

@@ -150,13 +150,7 @@ export async function openDownload(
   return { item: link.item, length, stream: verified(source, path, length, expected, options.onProgress) };
 }
 
-/**
- * Fetches `[start, end)` in ranged parts and yields them in order, choosing how many connections to
- * use from the throughput it measures (see `Ramp`): one stream where one is as fast as several (a
- * LAN, or a reader slower than the link), up to `concurrency` where each connection is capped (a
- * WAN). Parts after the one being read are held in memory, so the bytes held ahead stay near
- * `concurrency × partSize` at most; with one stream nothing is held and parts grow large.
- */
+/** Fetches `[start, end)` in parts over several connections and yields them in order. */
 async function* parallelParts(
   core: GraphCore,
   link: DownloadLink,
@@ -167,104 +161,28 @@ async function* parallelParts(
 ): AsyncGenerator<Uint8Array> {
   const abort = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal;
-  const ramp = new Ramp(opts.concurrency, opts.partSize);
+  const parts: [number, number][] = [];
+  for (let s = start; s < end; s += opts.partSize) parts.push([s, Math.min(end, s + opts.partSize)]);
   const inFlight: PartBuffer[] = [];
-  let cursor = start;
-  const fill = () => {
-    while (cursor < end && inFlight.length < ramp.streams) {
-      const e = Math.min(end, cursor + ramp.partSize(inFlight.length === 0));
-      inFlight.push(new PartBuffer(rangeWithResume(core, link, path, cursor, e, signal), ramp));
-      cursor = e;
-    }
+  let next = 0;
+  const launch = () => {
+    const [s, e] = parts[next++] as [number, number];
+    inFlight.push(new PartBuffer(rangeWithResume(core, link, path, s, e, signal)));
   };
   try {
-    fill();
+    while (next < parts.length && inFlight.length < opts.concurrency) launch();
     while (inFlight.length > 0) {
       // The part in turn streams straight through as its bytes arrive; the parts after it fill
-      // in the background, as the chunks the network delivered (no copying into part buffers).
-      for await (const chunk of (inFlight[0] as PartBuffer).drain()) {
-        yield chunk;
-        // More streams may start mid-part, as soon as a measurement says they help.
-        if (ramp.check()) fill();
-      }
+      // in the background. Only parts ahead of the reader are held, as the chunks the network
+      // delivered (no copying into part-sized buffers, which would only add garbage).
+      yield* (inFlight[0] as PartBuffer).drain();
       inFlight.shift();
-      ramp.check();
-      fill();
+      if (next < parts.length) launch();
     }
   } finally {
     abort.abort(new FerryError("download stopped"));
   }
 }
-
-/**
- * The number of streams, found by measuring: start with one, and double while doubling raises the
- * throughput by at least GAIN; stop at the first doubling that does not (and go back to the level
- * before it), or at the maximum. A link that caps each connection (Microsoft's hosts over a WAN)
- * gains from every doubling; a fast LAN, or a reader that cannot keep up, gains nothing, and
- * extra connections would only cost CPU and memory.
- */
-class Ramp {
-  /** Streams in use now. */
-  streams = 1;
-  private settled = false;
-  /** Bytes received from the network so far (all parts). */
-  received = 0;
-  /** Set by the first byte: the first request's wait for its answer is not throughput. */
-  private windowStart = Number.POSITIVE_INFINITY;
-  private windowBytes = 0;
-  private previousRate = 0;
-
-  constructor(
-    private readonly max: number,
-    private readonly basePartSize: number,
-  ) {
-    if (max <= 1) this.settled = true;
-  }
-
-  /**
-   * Bytes for the next part. While measuring, the first part in flight is large (one stream
-   * never waits between requests) and the others are small (they are held in memory until read).
-   * Once settled at one stream nothing is held, so parts are large; with more, they stay small.
-   */
-  partSize(first: boolean): number {
-    if (this.streams === 1 && (first || this.settled)) return this.basePartSize * 16;
-    return this.basePartSize;
-  }
-
-  /** Ends a measuring window when due; true when the number of streams changed. */
-  check(): boolean {
-    if (this.settled) return false;
-    if (this.windowStart === Number.POSITIVE_INFINITY) {
-      this.windowStart = performance.now();
-      this.windowBytes = this.received;
-      return false;
-    }
-    const elapsed = performance.now() - this.windowStart;
-    const bytes = this.received - this.windowBytes;
-    // A window spans at least 2 parts per stream and 100 ms, so one slow request does not decide.
-    if (bytes < 2 * this.streams * this.basePartSize || elapsed < WINDOW_MS) return false;
-    const rate = bytes / elapsed;
-    if (this.previousRate > 0 && rate < this.previousRate * GAIN) {
-      // The last doubling bought nothing: go back to the level before it.
-      this.streams = Math.max(1, this.streams / 2);
-      this.settled = true;
-      return true;
-    }
-    this.previousRate = rate;
-    if (this.streams >= this.max) {
-      this.settled = true;
-      return false;
-    }
-    this.streams = Math.min(this.max, this.streams * 2);
-    this.windowStart = performance.now();
-    this.windowBytes = this.received;
-    return true;
-  }
-}
-
-/** A doubling of streams must raise throughput by this factor to be kept. */
-const GAIN = 1.15;
-const WINDOW_MS = 100;
 
 /** One part being fetched: collects its chunks and hands them to the reader in order. */
 class PartBuffer {
@@ -273,17 +191,13 @@ class PartBuffer {
   private failure: unknown;
   private wake: (() => void) | undefined;
 
-  constructor(
-    source: AsyncGenerator<Uint8Array>,
-    private readonly meter: { received: number },
-  ) {
+  constructor(source: AsyncGenerator<Uint8Array>) {
     void this.fill(source);
   }
 
   private async fill(source: AsyncGenerator<Uint8Array>): Promise<void> {
     try {
       for await (const chunk of source) {
-        this.meter.received += chunk.length;
         this.chunks.push(chunk);
         this.wake?.();
       }
