@@ -61,6 +61,37 @@ const EXPECTED: Record<string, RegExp[]> = {
     exact("quickXorHash: Y0gDHfLAAjukYQ5prMMcFAAAAAA="),
     /^id: +[0-9A-F]+!\d+$/,
   ],
+  "ferry sql \"SELECT region, round(sum(revenue), 2) AS revenue FROM 'onedrive://reports/*.csv' GROUP BY region ORDER BY region\"":
+    [
+      /^REGION +REVENUE$/,
+      /^East +49300\.5$/,
+      /^North +55786\.5$/,
+      /^South +52543\.5$/,
+      /^West +46057\.5$/,
+      exact("Count"),
+      exact("10"),
+      exact("["),
+      exact("  {"),
+      exact('    "busy_months": 10'),
+      exact("  }"),
+      exact("]"),
+    ],
+  'printf %s "sk-example-value" | ferry secrets set OPENAI_API_KEY   # or run it bare: it asks, hidden': [
+    exact('Created secret OPENAI_API_KEY; jobs read it with getSecret("OPENAI_API_KEY")'),
+    /^NAME +UPDATED +CREATED$/,
+    new RegExp(`^OPENAI_API_KEY +${ISO} +${ISO}$`),
+    exact("["),
+    exact("  {"),
+    exact('    "name": "OPENAI_API_KEY",'),
+    new RegExp(`^    "createdAt": "${ISO}",$`),
+    new RegExp(`^    "updatedAt": "${ISO}"$`),
+    exact("  }"),
+    exact("]"),
+  ],
+  "// secret.ts — `ferry run secret.ts`": [
+    exact("read OPENAI_API_KEY: true"),
+    exact("unknown name named: true"),
+  ],
 };
 
 function runnableBlocks(markdown: string): Block[] {

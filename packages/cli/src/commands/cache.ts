@@ -9,12 +9,18 @@ export function registerCache(program: Command): void {
     .command("cache")
     .description(
       "show or empty the local read cache of OneDrive files (FERRY_CACHE_DIR, else $FERRY_HOME/cache)",
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  ferry cache info\n  ferry cache clear\n" +
+        'In a job: await readFile("onedrive://data/big.parquet", { cache: true }), or set FERRY_CACHE_DIR.',
     );
   cache
     .command("info")
     .description("where the cache is, its size against its cap, and its entries by last use")
     .option("--json", "print as JSON")
     .option("--dir <dir>", "the cache folder (default FERRY_CACHE_DIR, else $FERRY_HOME/cache)")
+    .addHelpText("after", "\nExamples:\n  ferry cache info\n  ferry cache info --json | jq .bytes")
     .action(async (options: { json?: boolean; dir?: string }) => {
       const { ReadCache } = await import("@ferry/fs");
       const stats = await new ReadCache(options.dir ? { dir: options.dir } : {}).info();
@@ -36,6 +42,7 @@ export function registerCache(program: Command): void {
     .command("clear")
     .description("remove every cached file (files other processes are reading stay readable to them)")
     .option("--dir <dir>", "the cache folder (default FERRY_CACHE_DIR, else $FERRY_HOME/cache)")
+    .addHelpText("after", "\nExamples:\n  ferry cache clear\n  FERRY_CACHE_DIR=/scratch/ferry ferry cache clear")
     .action(async (options: { dir?: string }) => {
       const { ReadCache } = await import("@ferry/fs");
       const { entries, bytes } = await new ReadCache(options.dir ? { dir: options.dir } : {}).clear();
