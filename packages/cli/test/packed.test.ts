@@ -218,7 +218,7 @@ describe("Ferry installed from its packed tarballs, outside the workspace", () =
     );
     const sql = await run(process.execPath, ["sql.mjs"], bare);
     const missing = JSON.parse(sql.stdout) as { code: string; message: string };
-    expect(missing.code).toBe("duckdbMissing");
+    expect(missing.code).toBe("duckdb_missing");
     expect(missing.message).toMatch(
       /^SQL needs DuckDB, which is not installed here: run `npm install @duckdb\/node-api@/,
     );
