@@ -92,7 +92,9 @@ for (const dialect of DIALECTS) {
       const bob = await createUser(t.db, { name: "bob" });
       const { token, apiKey } = await createApiKey(t.db, { userId: ada.id, name: "laptop" });
       expect(await revokeApiKey(t.db, { userId: bob.id, keyId: apiKey.id })).toBe(false);
-      expect(await verifyApiKey(t.db, token)).toBeDefined();
+      const verified = await verifyApiKey(t.db, token);
+      expect(verified?.user.id).toBe(ada.id);
+      expect(verified?.apiKey.id).toBe(apiKey.id);
       expect(await revokeApiKey(t.db, { userId: ada.id, keyId: apiKey.id })).toBe(true);
       expect(await verifyApiKey(t.db, token)).toBeUndefined();
       expect(await revokeApiKey(t.db, { userId: ada.id, keyId: apiKey.id })).toBe(false);

@@ -8,6 +8,7 @@ import {
   authorize,
   type BrokerUnderTest,
   bindFlow,
+  connectLink,
   createTestUser,
   finishConnectFlow,
   signIn,
@@ -25,12 +26,6 @@ async function connections(b: BrokerUnderTest) {
 
 async function flows(b: BrokerUnderTest) {
   return b.database.db.kysely.selectFrom("oauth_states").selectAll().where("flow", "=", "code").execute();
-}
-
-async function connectLink(b: BrokerUnderTest, headers: Record<string, string>): Promise<string> {
-  const started = await b.inject({ method: "POST", url: "/api/v1/integrations/onedrive/connect", headers });
-  expect(started.statusCode).toBe(200);
-  return started.json<{ authorizationUrl: string }>().authorizationUrl;
 }
 
 /** The callback answered in the flow's browser, and the confirmation page it leads to. */

@@ -105,7 +105,7 @@ for (const dialect of DIALECTS) {
       await b.emu.admin.settings({ tokenLifetime: 1 });
       const kysely = b.database.db.kysely;
       await kysely.updateTable("connections").set({ access_expires_at: Date.now() }).execute();
-      const refreshesBefore = (await b.emu.admin.counters()).grants.refresh_token ?? 0;
+      const refreshesBefore = await b.emu.admin.refreshGrants();
       const tally = { ok: 0, failed: 0 };
 
       // The next brokers start while the current one runs, so process start-up does not dominate the test's time.
@@ -122,8 +122,7 @@ for (const dialect of DIALECTS) {
         await Promise.all(loops);
         processes.delete(broker);
       }
-      const refreshesDuringKills =
-        ((await b.emu.admin.counters()).grants.refresh_token ?? 0) - refreshesBefore;
+      const refreshesDuringKills = (await b.emu.admin.refreshGrants()) - refreshesBefore;
       expect(refreshesDuringKills).toBeGreaterThan(KILLS);
       expect(tally.ok).toBeGreaterThan(0);
 
@@ -138,10 +137,9 @@ for (const dialect of DIALECTS) {
       await b.emu.admin.settings({ tokenLifetime: 3600 });
       await kysely.updateTable("connections").set({ access_expires_at: Date.now() }).execute();
       const survivor = await upcoming.shift()!;
-      const refreshesBeforeSurvivor = (await b.emu.admin.counters()).grants.refresh_token ?? 0;
+      const refreshesBeforeSurvivor = await b.emu.admin.refreshGrants();
       const results = await Promise.all(users.map((user) => mintEventually(survivor.url, user)));
-      const refreshesBySurvivor =
-        ((await b.emu.admin.counters()).grants.refresh_token ?? 0) - refreshesBeforeSurvivor;
+      const refreshesBySurvivor = (await b.emu.admin.refreshGrants()) - refreshesBeforeSurvivor;
       // Refused at the emulator (needs_reconnect) or torn in the vault (vault_unreadable): either way gone.
       const orphaned = results.filter(
         (r) => r.code === "needs_reconnect" || r.code === "vault_unreadable",

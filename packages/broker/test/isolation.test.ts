@@ -180,6 +180,13 @@ for (const dialect of DIALECTS) {
       const adaSession = await signIn(b, ada.user);
       const logout = await b.inject({ method: "POST", url: "/api/v1/logout", headers: bobSession.headers });
       expect(logout.statusCode).toBe(204);
+      // Bob's session has ended: his cookie no longer signs him in.
+      const bobAfter = await b.inject({
+        method: "GET",
+        url: "/api/v1/session",
+        headers: { cookie: bobSession.cookie },
+      });
+      expect(bobAfter.statusCode).toBe(401);
       const adaStill = await b.inject({
         method: "GET",
         url: "/api/v1/session",

@@ -191,7 +191,7 @@ describe("PostgreSQL connections of a broker terminated in the middle of a refre
         .set({ access_expires_at: Date.now() })
         .where("id", "=", connectionId)
         .execute();
-    const refreshes = async () => (await b.emu.admin.counters()).grants.refresh_token ?? 0;
+    const refreshes = async () => await b.emu.admin.refreshGrants();
     const leaseState = async () => {
       const { rows } = await admin.query<{ held: boolean; expires_in_ms: string | null }>(
         `select refresh_lock_owner is not null as held,

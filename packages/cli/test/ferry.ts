@@ -27,6 +27,8 @@ export interface Result {
   code: number;
   stdout: string;
   stderr: string;
+  /** Set when `timeoutMs` ran out and the process was killed: it did not end by itself. */
+  killed?: true;
 }
 
 /** The environment of a user whose only Ferry configuration is FERRY_HOME. */
@@ -61,7 +63,7 @@ export function ferry(
       },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
+        resolve({ code, stdout, stderr, ...(error?.killed ? { killed: true } : {}) });
       },
     );
   });

@@ -8,8 +8,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ferry, freePort, tempDir } from "./ferry.ts";
 
-/** Starts refused take a second or two here; the slowest case waits out the 10 s PostgreSQL connect deadline. */
-const WITHIN_MS = 20_000;
+/**
+ * Starts refused take a second or two here; the slowest case waits out the 10 s PostgreSQL connect deadline.
+ * Only a start that stalls comes near this.
+ */
+const KILL_MS = 90_000;
 const KEY = Buffer.alloc(32, 7).toString("base64");
 
 let scratch: string;
@@ -163,16 +166,14 @@ describe("start-up failures of ferry serve and ferry dev", () => {
     const fill = (value: string) =>
       value === "PORT" ? port : value.replace("BUSY", String(busyPort)).replace("SILENT", String(silentPort));
     const env = Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, fill(v)]));
-    // A hang is the failure this guards against: the process is killed at twice the bound, and the bound is
-    // generous, so only a start that stalls can cross it.
-    const started = Date.now();
-    const result = await ferry(c.args.map(fill), { home, env, timeoutMs: 2 * WITHIN_MS });
-    const elapsed = Date.now() - started;
+    // A hang is the failure this guards against: a start that stalls is killed at a limit far beyond any
+    // refused start (KILL_MS), and the test asserts it ended by itself rather than timing it.
+    const result = await ferry(c.args.map(fill), { home, env, timeoutMs: KILL_MS });
+    expect(result.killed, result.stderr).toBeUndefined();
     const lines = result.stderr.split("\n").filter((line) => line !== "" && !line.startsWith('{"level":'));
     expect(lines, result.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(c.says);
     expect(result.code).not.toBe(0);
     expect(result.stdout).not.toMatch(/listening|running/);
-    expect(elapsed).toBeLessThan(WITHIN_MS);
   });
 });

@@ -74,10 +74,10 @@ describe("ferry-emulator command", () => {
     // At 100 kB/s this body would take 100 s.
     const download = await fetch(redirect.headers.get("location") ?? "");
     const reading = download.arrayBuffer().catch(() => "cut");
-    const started = performance.now();
+    // The exit itself is the event: an emulator that waited for the 100 s body would not exit within the
+    // test's timeout. How fast it exits is not asserted.
     emu.child.kill("SIGTERM");
     expect(await emu.exited).toBe(0);
-    expect(performance.now() - started).toBeLessThan(10_000);
     expect(await reading).toBe("cut");
   });
 

@@ -52,9 +52,8 @@ export async function harness(
 }
 
 /** Requests the emulator counted whose route matches, summed over statuses. */
-export async function requestCount(emu: RunningEmulator, method: string, route: RegExp): Promise<number> {
-  const { requests } = await emu.admin.counters();
-  return requests.filter((r) => r.method === method && route.test(r.route)).reduce((n, r) => n + r.count, 0);
+export function requestCount(emu: RunningEmulator, method: string, route: RegExp): Promise<number> {
+  return emu.admin.requestCount({ method, route });
 }
 
 /** Deterministic pseudo-random numbers in [0, 1) (xorshift), so generated data is reproducible. */

@@ -1,7 +1,7 @@
 // The Integrations & Secrets page in a real browser (Debian's Chromium through playwright-core) against the
 // emulator's real sign-in and consent pages and a broker serving the built page: sign in with a one-time link,
 // connect, lose the grant at Microsoft, reconnect, disconnect; the work account; a declined consent.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
@@ -9,6 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePageBuilt } from "./buildPage.ts";
 import { type Browser, launchChromium } from "./chromium.ts";
 import { type PageStack, startPageStack } from "./pageStack.ts";
+
+/** The dark theme's colour for a custom property, read from the stylesheet the page ships, as CSS rgb(). */
+function darkColour(property: string): string {
+  const css = readFileSync(fileURLToPath(new URL("../src/styles.css", import.meta.url)), "utf8");
+  const dark = css.slice(css.indexOf("@media (prefers-color-scheme: dark)"));
+  const hex = new RegExp(`${property}:\\s*#([0-9a-f]{6})`, "i").exec(dark)?.[1];
+  if (!hex) throw new Error(`no dark ${property} in styles.css`);
+  const [r, g, b] = [0, 2, 4].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+  return `rgb(${r}, ${g}, ${b})`;
+}
 
 const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/web/", import.meta.url));
 const PERSONAL = { name: "Ada Lovelace", email: "ada.lovelace@outlook.example" };
@@ -270,8 +280,13 @@ describe("the Integrations & Secrets page", () => {
     await signInAs("dark");
     await page.emulateMedia({ colorScheme: "dark" });
     await expect.poll(() => status().textContent()).toContain("Not connected");
-    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-    expect(background).not.toBe("rgb(245, 246, 248)");
+    const body = await page.evaluate(() => {
+      const style = getComputedStyle(document.body);
+      return { background: style.backgroundColor, color: style.color };
+    });
+    expect(body).toEqual({ background: darkColour("--bg"), color: darkColour("--text") });
+    // And not by accident: the dark colours differ from the light theme's.
+    expect(darkColour("--bg")).not.toBe("rgb(245, 246, 248)");
     await screenshot("dark");
     await screenshot("dark", 375);
     await page.emulateMedia({ colorScheme: "light" });

@@ -285,15 +285,20 @@ export interface ConnectFlow {
  * browser would (the page's own session goes straight on; a key-started flow presses Continue on the start page),
  * signs in at the emulator as `account`, and returns where Microsoft sends the browser back.
  */
+/** Asks the broker to start a connect (API key or page session in `headers`); returns the start link it hands out. */
+export async function connectLink(b: BrokerUnderTest, headers: Record<string, string>): Promise<string> {
+  const started = await b.inject({ method: "POST", url: "/api/v1/integrations/onedrive/connect", headers });
+  expect(started.statusCode).toBe(200);
+  return started.json<{ authorizationUrl: string }>().authorizationUrl;
+}
+
 export async function startConnectFlow(
   b: BrokerUnderTest,
   headers: Record<string, string>,
   account = "personal",
 ): Promise<ConnectFlow> {
   await b.emu.admin.settings({ autoConsent: account });
-  const started = await b.inject({ method: "POST", url: "/api/v1/integrations/onedrive/connect", headers });
-  expect(started.statusCode).toBe(200);
-  const startUrl = started.json<{ authorizationUrl: string }>().authorizationUrl;
+  const startUrl = await connectLink(b, headers);
   const bound = await bindFlow(b, startUrl, headers.cookie);
   const callback = await authorize(bound.authorizationUrl, account);
   const query = new URL(callback, PUBLIC_URL).searchParams;
