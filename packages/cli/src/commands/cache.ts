@@ -42,7 +42,10 @@ export function registerCache(program: Command): void {
     .command("clear")
     .description("remove every cached file (files other processes are reading stay readable to them)")
     .option("--dir <dir>", "the cache folder (default FERRY_CACHE_DIR, else $FERRY_HOME/cache)")
-    .addHelpText("after", "\nExamples:\n  ferry cache clear\n  FERRY_CACHE_DIR=/scratch/ferry ferry cache clear")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  ferry cache clear\n  FERRY_CACHE_DIR=/scratch/ferry ferry cache clear",
+    )
     .action(async (options: { dir?: string }) => {
       const { ReadCache } = await import("@ferry/fs");
       const { entries, bytes } = await new ReadCache(options.dir ? { dir: options.dir } : {}).clear();
