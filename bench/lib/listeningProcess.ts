@@ -53,23 +53,26 @@ export function spawnListening(options: ListeningProcessOptions): Promise<Listen
   const said = () => (stderr === "" ? "" : `; stderr:\n${stderr}`);
   return new Promise((resolve, reject) => {
     let buffered = "";
+    let listening = false;
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`${name} did not start within ${timeoutMs / 1000} s${said()}`));
     }, timeoutMs);
+    // A server under test may log a line per request to stdout: each chunk is split once (not re-sliced per
+    // line), and lines are matched only until the listening line is found, so reading the log costs the test
+    // process (which may host the emulator the server talks to) next to nothing.
     child.stdout?.on("data", (d: Buffer) => {
-      buffered += d.toString();
-      let nl = buffered.indexOf("\n");
-      while (nl >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
+      const lines = (buffered + d.toString()).split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) {
         stdout.push(line);
+        if (listening) continue;
         const url = options.listening.exec(line)?.[1];
         if (url) {
+          listening = true;
           clearTimeout(timer);
           resolve({ child, url, stdout, stderr: () => stderr, exited, stop });
         }
-        nl = buffered.indexOf("\n");
       }
     });
     void exited.then((code) => {

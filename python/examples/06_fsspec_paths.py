@@ -1,4 +1,4 @@
-# Beyond the seed: onedrive:// paths write as well as read, and the filesystem has fsspec's verbs.
+# Beyond the core API: onedrive:// paths write as well as read, and the filesystem has fsspec's verbs.
 import fsspec
 import pandas as pd
 

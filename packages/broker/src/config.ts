@@ -51,7 +51,10 @@ export const CONFIRM_PATH = "/integrations/onedrive/confirm";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads the DESIGN.md variables from `env` (pass `process.env`); throws ConfigError naming the first bad one. */
+/**
+ * Reads the broker's FERRY_* variables (listed with their defaults in packages/broker/README.md) from `env` (pass
+ * `process.env`); throws ConfigError naming the first bad one.
+ */
 export function loadConfig(env: Env): BrokerConfig {
   const home = readHome(env);
   const publicUrl = readHttpUrl(

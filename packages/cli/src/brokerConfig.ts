@@ -1,5 +1,6 @@
-// The broker's configuration for `ferry serve` and the direct database commands: the environment of
-// DESIGN.md, with command-line flags taking precedence, and a bad value reported as a one-line error.
+// The broker's configuration for `ferry serve` and the direct database commands: the broker's FERRY_*
+// variables (packages/broker/README.md), with command-line flags taking precedence, and a bad value reported
+// as a one-line error.
 
 import type { BrokerConfig } from "@ferry/broker";
 import { CliError, EXIT_USAGE } from "./errors.ts";

@@ -1,4 +1,4 @@
-// The files the seed's examples read, for `ferry dev --seed-demo-files`: small, but shaped like real
+// The files the getting-started examples read, for `ferry dev --seed-demo-files`: small, but shaped like real
 // data (headers, dates, decimals, a Parquet file with typed columns) so examples show something real.
 
 import { mkdtemp, readFile, rm } from "node:fs/promises";

@@ -1,6 +1,6 @@
 // Where a job finds its broker: the options it was given, then FERRY_URL + FERRY_API_KEY, then the
 // credentials file that `ferry login` (or `ferry dev`) writes into FERRY_HOME. Read synchronously
-// because `onedriveConnect()` returns its connection at once, as in the seed.
+// because `onedriveConnect()` returns its connection at once (synchronously), so a job's first line needs no await.
 
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";

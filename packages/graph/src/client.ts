@@ -1,5 +1,5 @@
-// The OneDrive client: the seed's connection API (`token`, `list`, `download`, `get`, `request`)
-// and what goes beyond it. It holds no secret of its own: tokens come from the token source.
+// The OneDrive client: the five core verbs of a connection (`token`, `list`, `download`, `get`,
+// `request`) and what goes beyond them. It holds no secret of its own: tokens come from the token source.
 
 import type { DriveItem } from "@microsoft/microsoft-graph-types";
 import { copyItem } from "./copy.ts";
@@ -148,7 +148,7 @@ export class OneDriveClient {
 
   /**
    * Any Graph request; returns the fetch Response whatever its status (after throttling retries
-   * and one token refresh), like the seed's `request()`.
+   * and one token refresh): an escape hatch for any Graph call the other verbs do not cover.
    */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const headers = new Headers(options.headers);

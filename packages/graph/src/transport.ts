@@ -57,7 +57,7 @@ export interface SendRequest {
    * upload, 404 for exists()). Retryable statuses are still retried first.
    */
   accept?: (status: number) => boolean;
-  /** Return every response as-is after retries (the seed's `request()`), never throwing on status. */
+  /** Return every response as-is after retries (the client's `request()`), never throwing on status. */
   raw?: boolean;
   /** Follow redirects (default) or hand a 302 back (`manual`) — downloads need the Location. */
   redirect?: RequestRedirect;

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { GraphError, quickXorHash, UploadSessionGoneError } from "../src/index.ts";
+import { GraphError, quickXorHash, type RetryEvent, UploadSessionGoneError } from "../src/index.ts";
 import { bytes, expectSameBytes, type Harness, harness } from "./support.ts";
 
 const MiB = 1024 * 1024;
@@ -105,6 +105,21 @@ describe("upload sessions that end mid-upload", () => {
       /upload session ended before the upload finished.*upload the file again/,
     );
     await expiry.expired();
+  });
+});
+
+describe("interrupted downloads", () => {
+  it("resumes a download cut mid-body through the transport's retry path, which onRetry hears", async () => {
+    const events: RetryEvent[] = [];
+    const od = h.client("personal", { onRetry: (event) => events.push(event) });
+    const data = bytes(3 * MiB + 5, 41);
+    await od.upload("resume/d.bin", data);
+    await h.emu.admin.faults({ method: "GET", path: "/dl/", count: 2, kind: "reset", afterBytes: 200_000 });
+    const retriesBefore = od.stats.retries;
+    expectSameBytes(await od.download("resume/d.bin"), data);
+    expect(od.stats.retries - retriesBefore).toBe(2);
+    expect(events).toHaveLength(2);
+    expect(events.every((e) => e.method === "GET" && e.path === "resume/d.bin")).toBe(true);
   });
 });
 

@@ -1,4 +1,4 @@
-/** What each scope Ferry requests lets it do, in one line (DESIGN.md: `Files.ReadWrite offline_access User.Read`). */
+/** What each scope Ferry requests (`Files.ReadWrite offline_access User.Read`) lets it do, in one line. */
 export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   "Files.ReadWrite": "Read, create, change and delete the files in your OneDrive.",
   offline_access: "Stay connected: Ferry refreshes access without asking you to sign in again.",

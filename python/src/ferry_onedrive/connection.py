@@ -1,4 +1,4 @@
-"""``onedrive_connect()``: the connection a job uses, with the seed's API (``token``, ``list``, ``download``,
+"""``onedrive_connect()``: the connection a job uses, with the core API (``token``, ``list``, ``download``,
 ``get``, ``request``) and a few verbs beyond it that the fsspec filesystem is built on."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class OneDriveConnection:
     def __repr__(self) -> str:
         return f"<OneDriveConnection broker={self.credentials.url} ({self.credentials.source}) graph={self.graph_url}>"
 
-    # ---- the seed's API -------------------------------------------------------------------------------------
+    # ---- the core API -------------------------------------------------------------------------------------
 
     def token(self) -> str:
         """A current Microsoft Graph access token (cached; refreshed through the broker shortly before expiry)."""
@@ -81,7 +81,7 @@ class OneDriveConnection:
             method, self.transport.url(path), label=path, data=data, json=json, raw=True, follow=True, **kwargs
         )
 
-    # ---- beyond the seed -------------------------------------------------------------------------------------
+    # ---- beyond the core -------------------------------------------------------------------------------------
 
     def account(self) -> dict:
         """The connected Microsoft account (``email``, ``name``), as the broker last reported it."""

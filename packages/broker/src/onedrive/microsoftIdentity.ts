@@ -1,7 +1,10 @@
 import * as client from "openid-client";
 import type { BrokerConfig } from "../config.ts";
 
-/** What Ferry asks Microsoft for (DESIGN.md): read and write the user's files, stay signed in, know who they are. */
+/**
+ * What Ferry asks Microsoft for: read and write the user's files (Files.ReadWrite), stay signed in with a refresh
+ * token (offline_access), know who they are (User.Read). Nothing more, so consent asks for nothing more.
+ */
 export const ONEDRIVE_SCOPES = ["Files.ReadWrite", "offline_access", "User.Read"] as const;
 export const ONEDRIVE_SCOPE = ONEDRIVE_SCOPES.join(" ");
 
