@@ -10,13 +10,13 @@ import type { FolderPage } from "@ferry/api";
 import { checkName, normalizePath, type OneDriveClient } from "@ferry/graph";
 import type { DriveItem } from "@microsoft/microsoft-graph-types";
 import type { FastifyInstance } from "fastify";
-import { driveFailure } from "../../onedrive/driveFailure.ts";
-import { ENTRY_SELECT, fileEntry, parentOf } from "../../onedrive/fileEntry.ts";
-import { previewFile } from "../../onedrive/filePreview.ts";
-import { UploadRelay } from "../../onedrive/uploadRelay.ts";
 import { userDrive } from "../../onedrive/userDrive.ts";
 import { authenticator, requireAuth } from "../authenticate.ts";
 import type { BrokerContext } from "../context.ts";
+import { driveFailure, nameClash } from "../files/driveFailure.ts";
+import { ENTRY_SELECT, fileEntry, parentOf } from "../files/fileEntry.ts";
+import { previewFile } from "../files/filePreview.ts";
+import { UploadRelay } from "../files/uploadRelay.ts";
 import { BYTE_ROUTES, FILE_ROUTES } from "../filesSchemas.ts";
 import { HttpError } from "../httpError.ts";
 
@@ -151,15 +151,11 @@ export function onedriveFilesRoutes(ctx: BrokerContext) {
         try {
           return fileEntry(await drive(user.id).mkdir(path, { conflict: "fail" }), parent);
         } catch (error) {
-          const failure = driveFailure(error, path);
-          if (failure instanceof HttpError && failure.code === "conflict") {
-            throw new HttpError(
-              409,
-              "conflict",
-              `A file or folder named "${name}" already exists in onedrive://${parent}; nothing was created. Pick another name.`,
-            );
-          }
-          throw failure;
+          throw nameClash(
+            error,
+            path,
+            `A file or folder named "${name}" already exists in onedrive://${parent}; nothing was created. Pick another name.`,
+          );
         }
       },
     );
@@ -178,15 +174,11 @@ export function onedriveFilesRoutes(ctx: BrokerContext) {
           });
           return fileEntry(item, parentOf(path));
         } catch (error) {
-          const failure = driveFailure(error, path);
-          if (failure instanceof HttpError && failure.code === "conflict") {
-            throw new HttpError(
-              409,
-              "conflict",
-              `"${name}" already exists in onedrive://${parentOf(path)}; onedrive://${path} keeps its name.`,
-            );
-          }
-          throw failure;
+          throw nameClash(
+            error,
+            path,
+            `"${name}" already exists in onedrive://${parentOf(path)}; onedrive://${path} keeps its name.`,
+          );
         }
       },
     );

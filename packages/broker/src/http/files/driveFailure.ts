@@ -11,7 +11,7 @@ import {
   NotFoundError,
   ThrottledError,
 } from "@ferry/graph";
-import { HttpError } from "../http/httpError.ts";
+import { HttpError } from "../httpError.ts";
 
 /** `error` as the HttpError the explorer's routes answer; `path` is the drive path the call was about. */
 export function driveFailure(error: unknown, path: string): unknown {
@@ -58,4 +58,12 @@ export function driveFailure(error: unknown, path: string): unknown {
   }
   if (error instanceof FerryError) return new HttpError(400, "invalid_request", `${error.message}.`);
   return error;
+}
+
+/** A failed drive call as the page's error; a name that already exists gets `message`, which says what was kept. */
+export function nameClash(error: unknown, path: string, message: string): unknown {
+  const failure = driveFailure(error, path);
+  return failure instanceof HttpError && failure.code === "conflict"
+    ? new HttpError(409, "conflict", message)
+    : failure;
 }

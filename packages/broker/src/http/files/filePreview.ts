@@ -16,7 +16,7 @@ import {
   unregisterFileSystem,
 } from "@ferry/fs";
 import { GraphError, type OneDriveClient } from "@ferry/graph";
-import { HttpError } from "../http/httpError.ts";
+import { HttpError } from "../httpError.ts";
 
 export const PREVIEW_ROWS = 50;
 /** A JSON document is parsed whole (JSON has no streaming row boundary); above this it is not previewed. */

@@ -11,7 +11,7 @@ import { Readable } from "node:stream";
 import type { FileEntry } from "@ferry/api";
 import { FRAGMENT_UNIT, type OneDriveClient } from "@ferry/graph";
 import type { DriveItem } from "@microsoft/microsoft-graph-types";
-import { HttpError } from "../http/httpError.ts";
+import { HttpError } from "../httpError.ts";
 import { driveFailure } from "./driveFailure.ts";
 import { fileEntry, parentOf } from "./fileEntry.ts";
 
