@@ -224,6 +224,8 @@ export class LocalFileSystem extends AbstractFileSystem {
   }
 
   private async copyTree(from: string, to: string, options: TransferOptions): Promise<string[]> {
+    // A local copy is one call that cannot be stopped midway; an abort is honoured before it starts.
+    options.signal?.throwIfAborted();
     const source = this.normalize(from);
     const info = await this.info(source);
     if (info.type === "directory" && !options.recursive)

@@ -207,7 +207,7 @@ export class OneDriveFileSystem extends AbstractFileSystem {
     if (!top.isDirectory()) {
       // An existing remote folder receives the file under its own name, as `cp file dir/` does.
       const target = (await this.isDir(remote)) ? this.join(remote, baseName(local)) : remote;
-      await this.client.upload(target, local);
+      await this.client.upload(target, local, signalOf(options));
       return [target];
     }
     if (!options.recursive)
@@ -222,8 +222,9 @@ export class OneDriveFileSystem extends AbstractFileSystem {
     return Promise.all(
       files.map((f) =>
         limit(async () => {
+          options.signal?.throwIfAborted();
           const target = this.join(remote, toPosix(f));
-          await this.client.upload(target, joinLocal(local, f));
+          await this.client.upload(target, joinLocal(local, f), signalOf(options));
           return target;
         }),
       ),
@@ -238,7 +239,7 @@ export class OneDriveFileSystem extends AbstractFileSystem {
     if (top.type === "file") {
       const target = (await isLocalDir(local)) ? joinLocal(local, baseName(remote)) : local;
       await mkdirLocal(dirname(target), { recursive: true });
-      await this.client.downloadTo(remote, target);
+      await this.client.downloadTo(remote, target, signalOf(options));
       return [target];
     }
     if (!options.recursive)
@@ -257,8 +258,9 @@ export class OneDriveFileSystem extends AbstractFileSystem {
         .filter((i) => i.type === "file")
         .map((i) =>
           limit(async () => {
+            options.signal?.throwIfAborted();
             const target = below(i.name);
-            await this.client.downloadTo(i.name, target);
+            await this.client.downloadTo(i.name, target, signalOf(options));
             return target;
           }),
         ),
@@ -397,4 +399,9 @@ async function isLocalDir(path: string): Promise<boolean> {
 
 function toPosix(rel: string): string {
   return rel.split(sep).join("/");
+}
+
+/** The client's transfer options carrying the caller's AbortSignal, when there is one. */
+function signalOf(options: TransferOptions): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
 }

@@ -53,4 +53,9 @@ export interface FindOptions {
 export interface TransferOptions {
   /** Copy folders and everything below them. */
   recursive?: boolean;
+  /**
+   * Cancels the transfer: the promise rejects with the abort, a download leaves no partial local file, an upload's
+   * session is deleted, and files not yet started are never started.
+   */
+  signal?: AbortSignal;
 }
