@@ -15,7 +15,6 @@ import { authenticator, requireAuth } from "../authenticate.ts";
 import type { BrokerContext } from "../context.ts";
 import { driveFailure, nameClash } from "../files/driveFailure.ts";
 import { ENTRY_SELECT, fileEntry, parentOf } from "../files/fileEntry.ts";
-import { previewFile } from "../files/filePreview.ts";
 import { UploadRelay } from "../files/uploadRelay.ts";
 import { BYTE_ROUTES, FILE_ROUTES } from "../filesSchemas.ts";
 import { HttpError } from "../httpError.ts";
@@ -90,6 +89,9 @@ export function onedriveFilesRoutes(ctx: BrokerContext) {
               message: "A folder has no preview; open it.",
             };
           }
+          // Loaded on the first preview, not at start-up: @ferry/fs's readers (Arrow, Parquet, CSV) cost every
+          // broker ~165 ms and their memory at start, and most brokers never preview a file.
+          const { previewFile } = await import("../files/filePreview.ts");
           return await previewFile(client, path, item.size ?? 0);
         } catch (error) {
           throw driveFailure(error, path);
