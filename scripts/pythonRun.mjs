@@ -79,17 +79,20 @@ export function runPython(extraArgs = []) {
     });
     const counts = junitCounts(report);
     if (!counts) throw new Error(`pytest produced no report (exit ${r.status ?? r.signal})`);
-    if (r.status !== 0 && counts.failed === 0) counts.failed = 1;
+    if (r.status !== 0 && counts.failed === 0) {
+      counts.failed = 1;
+      counts.failures.push(`pytest exited ${r.status ?? r.signal} with every case passed`);
+    }
     return counts;
   } catch (error) {
     console.log(`✗ Python client: ${error.message}`);
-    return { passed: 0, failed: 1 };
+    return { passed: 0, failed: 1, failures: [`Python client: ${error.message}`] };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-/** Cases from pytest's JUnit XML: passed = tests − failures − errors − skipped. */
+/** Cases from pytest's JUnit XML: passed = tests − failures − errors − skipped, and the failed cases' names. */
 function junitCounts(file) {
   if (!existsSync(file)) return undefined;
   const xml = readFileSync(file, "utf8");
@@ -100,12 +103,28 @@ function junitCounts(file) {
   const bad = attr("failures") + attr("errors");
   const skipped = attr("skipped");
   const ci = process.env.CI === "true" || process.env.CI === "1";
-  return { passed: tests - bad - skipped, failed: bad + (ci ? skipped : 0) + (tests === 0 ? 1 : 0) };
+  // The names of failed (and, on CI, skipped) cases, for the list printed above the summary line.
+  const failures = [];
+  for (const [, attrs, body] of xml.matchAll(/<testcase\b([^>]*?)(?:\/>|>([\s\S]*?)<\/testcase>)/g)) {
+    const broke = /<(failure|error)\b/.test(body ?? "");
+    const skip = /<skipped\b/.test(body ?? "");
+    if (!broke && !(ci && skip)) continue;
+    const name = /\bname="([^"]*)"/.exec(attrs)?.[1] ?? "?";
+    const cls = /\bclassname="([^"]*)"/.exec(attrs)?.[1] ?? "";
+    failures.push(`python: ${cls ? `${cls}::` : ""}${name}${skip && !broke ? " (skipped)" : ""}`);
+  }
+  if (tests === 0) failures.push("python: no cases ran");
+  return {
+    passed: tests - bad - skipped,
+    failed: bad + (ci ? skipped : 0) + (tests === 0 ? 1 : 0),
+    failures,
+  };
 }
 
 // `npm run test:python [-- pytest args]`: the Python suite alone.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { passed, failed } = runPython(process.argv.slice(2));
+  const { passed, failed, failures } = runPython(process.argv.slice(2));
+  if (failures.length > 0) console.log(`\nFailed:\n${failures.map((f) => `  ✗ ${f}`).join("\n")}`);
   console.log(`\n${passed} passed, ${failed} failed`);
   process.exit(failed === 0 ? 0 : 1);
 }

@@ -3,6 +3,7 @@
 // then the figures table and `N passed, N failed`.
 import { runReliability } from "./vitestRun.mjs";
 
-const { passed, failed } = runReliability(process.argv.slice(2));
+const { passed, failed, failures } = runReliability(process.argv.slice(2));
+if (failures.length > 0) console.log(`\nFailed:\n${failures.map((f) => `  ✗ ${f}`).join("\n")}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

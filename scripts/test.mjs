@@ -8,6 +8,8 @@ import { runReliability, runVitest } from "./vitestRun.mjs";
 
 let passed = 0;
 let failed = 0;
+/** What failed, by name, printed last: CI keeps only the tail of the output. */
+const failures = [];
 
 function step(name, cmd, args) {
   console.log(`\n▶ ${name}: ${cmd} ${args.join(" ")}`);
@@ -16,6 +18,7 @@ function step(name, cmd, args) {
   else {
     failed++;
     console.log(`✗ ${name} failed (exit ${r.status ?? r.signal})`);
+    failures.push(`${name} (exit ${r.status ?? r.signal})`);
   }
 }
 
@@ -28,16 +31,23 @@ step("build", process.execPath, ["scripts/build.mjs"]);
 const unit = runVitest("vitest", process.argv.slice(2));
 passed += unit.passed;
 failed += unit.failed;
+failures.push(...unit.failures);
 // The Python client (python/): its wheel in a fresh venv, pytest against `ferry dev`.
 const python = runPython();
 passed += python.passed;
 failed += python.failed;
+failures.push(...python.failures);
 // The reliability suites take minutes; CI always runs them, a developer runs `npm run test:reliability`.
 if (process.env.CI === "true" || process.env.CI === "1") {
   const reliability = runReliability();
   passed += reliability.passed;
   failed += reliability.failed;
+  failures.push(...reliability.failures);
 }
 
+if (failures.length > 0) {
+  console.log("\nFailed:");
+  for (const f of failures) console.log(`  ✗ ${f}`);
+}
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -4,9 +4,13 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 
-/** Runs `vitest run` with `args` and `env` added; returns the counts of passed and failed tests. */
+/**
+ * Runs `vitest run` with `args` and `env` added; returns the counts of passed and failed tests, and the names of the
+ * failures, which the caller prints just above the summary line: CI keeps only the tail of a run's output, and a
+ * count alone does not say which test to look at.
+ */
 export function runVitest(title, args, env = {}) {
   const dir = mkdtempSync(join(tmpdir(), "ferry-test-"));
   const report = join(dir, "vitest.json");
@@ -18,6 +22,7 @@ export function runVitest(title, args, env = {}) {
   );
   let passed = 0;
   let failed = 0;
+  const failures = [];
   try {
     const json = JSON.parse(readFileSync(report, "utf8"));
     passed += json.numPassedTests;
@@ -28,15 +33,33 @@ export function runVitest(title, args, env = {}) {
       console.log(`✗ ${title}: ${skipped} skipped or todo test(s); on CI nothing may be skipped`);
       failed += skipped;
     }
-    failed += json.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
-    if (json.numTotalTests === 0) failed++;
+    for (const suite of json.testResults) {
+      const file = relative(process.cwd(), suite.name);
+      for (const test of suite.assertionResults) {
+        if (test.status === "failed") failures.push(`${file} > ${test.fullName}`);
+        else if (ci && (test.status === "pending" || test.status === "skipped" || test.status === "todo"))
+          failures.push(`${file} > ${test.fullName} (skipped)`);
+      }
+      if (suite.status === "failed" && suite.assertionResults.length === 0) {
+        failed++;
+        failures.push(`${file} (the file failed to load)`);
+      }
+    }
+    if (json.numTotalTests === 0) {
+      failed++;
+      failures.push(`${title}: no tests ran`);
+    }
   } catch {
     console.log(`✗ ${title} produced no report (exit ${r.status ?? r.signal})`);
     failed++;
+    failures.push(`${title}: no report (exit ${r.status ?? r.signal})`);
   }
-  if (r.status !== 0 && failed === 0) failed++;
+  if (r.status !== 0 && failed === 0) {
+    failed++;
+    failures.push(`${title}: vitest exited ${r.status ?? r.signal} with every test passed`);
+  }
   rmSync(dir, { recursive: true, force: true });
-  return { passed, failed };
+  return { passed, failed, failures };
 }
 
 /** Runs the reliability suites and prints the figures they recorded as one table. */
