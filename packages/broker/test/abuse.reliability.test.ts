@@ -95,6 +95,9 @@ describe("abuse on PostgreSQL", () => {
     server.on("drop", onDrop);
     const sockets: Socket[] = [];
     let answered408 = 0;
+    // Connections the kernel gave up on before the broker could accept them (its listen backlog overflowed on a
+    // loaded machine): they cost the broker nothing, so they count as neither held nor dropped.
+    let neverAccepted = 0;
     await Promise.all(
       Array.from(
         { length: 3_000 },
@@ -109,7 +112,10 @@ describe("abuse on PostgreSQL", () => {
             socket.on("data", (chunk) => {
               if (chunk.toString().startsWith("HTTP/1.1 408")) answered408++;
             });
-            socket.on("error", () => resolve());
+            socket.on("error", () => {
+              if (socket.connecting) neverAccepted++;
+              resolve();
+            });
             sockets.push(socket);
           }),
       ),
@@ -119,7 +125,11 @@ describe("abuse on PostgreSQL", () => {
       for (const socket of sockets) if (!socket.destroyed && socket.writable) socket.write(" ");
     }, 1_000);
     try {
-      await expect.poll(() => heldMs.length + dropped, { timeout: 60_000, interval: 250 }).toBe(3_000);
+      // Long enough for TCP's SYN retransmissions (1 + 2 + 4 + … s): on a loaded machine the kernel holds back some
+      // connections for a minute or more before the broker sees them, and each must still be counted.
+      await expect
+        .poll(() => heldMs.length + dropped + neverAccepted, { timeout: 180_000, interval: 250 })
+        .toBe(3_000);
     } finally {
       clearInterval(drip);
       clearInterval(sample);
@@ -133,6 +143,7 @@ describe("abuse on PostgreSQL", () => {
       "slow clients: connections opened, each sending 1 byte a second": sockets.length,
       "slow clients: answered 408 by the request timeout (3 s)": answered408,
       "slow clients: dropped at once by the connection cap": dropped,
+      "slow clients: never reached the broker (the kernel's backlog gave up on them)": neverAccepted,
       "slow clients: most open at the broker at once (cap 1,000)": peak,
     });
     recordFigure({
@@ -141,7 +152,7 @@ describe("abuse on PostgreSQL", () => {
       value: Number((longest / 1000).toFixed(1)),
       bar: "< 5",
     });
-    expect(answered408).toBe(3_000 - dropped);
+    expect(answered408).toBe(heldMs.length);
     expect(peak).toBeLessThanOrEqual(1_000);
     // 3 s of timeout, checked every 250 ms, with some slack for this busy event loop.
     expect(longest).toBeLessThan(5_000);
