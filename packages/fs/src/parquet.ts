@@ -26,12 +26,17 @@ import {
   rowsToTable,
   tableToRows,
 } from "./arrowRows.ts";
-import { resolveUrl } from "./registry.ts";
+import { type CacheOption, resolveUrl } from "./registry.ts";
 import type { FileInfo } from "./types.ts";
 
 export type { ParquetQueryFilter } from "hyparquet";
 
-export interface ReadParquetOptions {
+/**
+ * `cache` is the local read cache for this call: `true` reads the cached whole file (fetched once,
+ * then one metadata request per read), `false` range-reads even when `FERRY_CACHE_DIR` is set;
+ * default: as the filesystem was made.
+ */
+export interface ReadParquetOptions extends CacheOption {
   /** Columns to read (default all). Only their column chunks are fetched. */
   columns?: string[];
   /** First row (inclusive) and last row (exclusive) of the file to read; other row groups are not fetched. */
@@ -71,7 +76,7 @@ export async function readParquet(
   url: string | URL,
   options: ReadParquetOptions = {},
 ): Promise<unknown[] | Table> {
-  const { fs, path } = await resolveUrl(url);
+  const { fs, path } = await resolveUrl(url, options);
   const file = await fs.open(path);
   try {
     const metadata = await parquetMetadataAsync(file);
@@ -201,9 +206,15 @@ function rowMaker(): () => Row {
   return () => new Maker();
 }
 
-/** The file's footer: schema, row groups, column chunk offsets and statistics. Reads only the footer. */
-export async function readParquetMetadata(url: string | URL): Promise<FileMetaData> {
-  const { fs, path } = await resolveUrl(url);
+/**
+ * The file's footer: schema, row groups, column chunk offsets and statistics. Reads only the footer
+ * (with `cache: true`, from the cached whole file).
+ */
+export async function readParquetMetadata(
+  url: string | URL,
+  options: CacheOption = {},
+): Promise<FileMetaData> {
+  const { fs, path } = await resolveUrl(url, options);
   const file = await fs.open(path);
   try {
     return await parquetMetadataAsync(file);
