@@ -39,6 +39,8 @@ export {
   type ReadParquetOptions,
   readParquet,
   readParquetMetadata,
+  streamParquet,
+  streamParquetBatches,
   type WriteParquetOptions,
   writeParquet,
 } from "./parquet.ts";
