@@ -5,7 +5,7 @@
 // rejects options it does not know).
 
 import { join } from "node:path";
-import { tableFromArrays } from "apache-arrow";
+import { Table, tableFromArrays } from "apache-arrow";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import {
   type CacheOption,
@@ -22,6 +22,8 @@ import {
   streamCsv,
   streamCsvBatches,
   streamNdjson,
+  streamParquet,
+  streamParquetBatches,
   tableToRows,
   writeArrow,
   writeCsv,
@@ -108,6 +110,19 @@ const READERS: Reader[] = [
     url: "onedrive://rc/h.parquet",
     write: (url) => writeParquet(url, ROWS),
     read: async (url, o) => plain(await readParquet(url, { as: "arrow", ...o })),
+  },
+  {
+    name: "streamParquet",
+    url: "onedrive://rc/n.parquet",
+    write: (url) => writeParquet(url, ROWS),
+    read: (url, o) => collect(streamParquet(url, { columns: ["pop"], ...o })),
+  },
+  {
+    name: "streamParquetBatches",
+    url: "onedrive://rc/o.parquet",
+    write: (url) => writeParquet(url, ROWS),
+    read: async (url, o) =>
+      (await collect(streamParquetBatches(url, o))).flatMap((b) => tableToRows(new Table(b))),
   },
   {
     name: "readParquetMetadata",
