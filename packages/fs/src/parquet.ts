@@ -95,7 +95,7 @@ export async function readParquet(
       // Columns built a row group at a time, compact, with no rows in between.
       const builders = names.map((name) => new ParquetColumnBuilder(name));
       for await (const group of parquetGroups(file, metadata, names, first, last))
-        group.columns.forEach((values, c) => builders[c]?.add(values));
+        for (const [c, values] of group.columns.entries()) builders[c]?.add(values);
       return new Table(
         Object.fromEntries(names.map((name, c) => [name, (builders[c] as ParquetColumnBuilder).finish()])),
       );
