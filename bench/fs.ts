@@ -4,8 +4,9 @@
  * 1. Parquet projection: one column of a 20-column Parquet file with `readParquet(..., { columns })`
  *    over range reads, against downloading the whole file and parsing it (Microsoft's Graph SDK, and
  *    curl as the limit), on the WAN profile (20 ms per request, 50 MB/s per connection) and LAN. This
- *    is `npm run bench`'s Parquet scenario, run through the same harness: time, and bytes the
- *    emulator sent (its `bytesOut` counter, reset before each run).
+ *    is `npm run bench`'s Parquet scenarios, run through the same harness: time, bytes the emulator
+ *    sent (its `bytesOut` counter, reset before each run) and peak RSS of the reading process, for
+ *    rows, `as: "arrow"`, `streamParquet` and `streamParquetBatches` (issue 18: under 150 MB but rows).
  * 2. CSV streaming: CSVs of about 100, 250 and 500 MB generated on the emulator as a stream of rows,
  *    each counted by `streamCsv` (`cast: true`) in a fresh process: rows/s, MB/s and peak RSS, which
  *    must stay flat as the file grows (streaming must not buffer the file). Beside it, in the same
@@ -30,13 +31,18 @@ import { ROOT, startEmulatorProcess } from "./lib/emulatorProcess.ts";
 import { FULL, QUICK, type Row, rowOf, runBench } from "./lib/harness.ts";
 import { runSqlBench, type SqlRow, sqlTableLines } from "./lib/sql.ts";
 import { removeBundles } from "./lib/worker.ts";
-import { parquet } from "./scenarios/parquet.ts";
+import { PARQUET_SCENARIOS } from "./scenarios/parquet.ts";
 
+/** Row labels by scenario and contender. */
 const LABEL: Record<string, string> = {
-  ferry: "Ferry `readParquet`, 1 column",
-  sdk: "whole file + parse (Graph SDK)",
-  limit: "whole file + parse (curl)",
+  "parquet ferry": "Ferry `readParquet`, 1 column, rows",
+  "parquet sdk": "whole file + parse (Graph SDK)",
+  "parquet limit": "whole file + parse (curl)",
+  "parquet-arrow ferry": 'Ferry `readParquet`, 1 column, `as: "arrow"`',
+  "parquet-stream ferry": "Ferry `streamParquet`, 1 column, rows counted",
+  "parquet-batches ferry": "Ferry `streamParquetBatches`, 1 column",
 };
+const labelOf = (r: Row) => LABEL[`${r.scenario} ${r.contender}`] ?? `${r.scenario} ${r.contender}`;
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" }, rounds: { type: "string" } } });
 const quick = values.quick === true;
@@ -57,7 +63,7 @@ const tmp = await mkdtemp(join(tmpdir(), "ferry-bench-fs-"));
 try {
   // 1. The Parquet projection: `npm run bench`'s scenario, file and contenders, WAN first.
   const parquetResult = await runBench(
-    { profiles: ["wan", "lan"], scenarios: [parquet], sizes, rounds, warmup: !quick, log },
+    { profiles: ["wan", "lan"], scenarios: PARQUET_SCENARIOS, sizes, rounds, warmup: !quick, log },
     tmp,
   );
 
@@ -77,7 +83,8 @@ try {
   }
 
   const projection = (["wan", "lan"] as const).map((profile) => {
-    const rows = parquetResult.rows.filter((r) => r.profile === profile);
+    const all = parquetResult.rows.filter((r) => r.profile === profile);
+    const rows = all.filter((r) => r.scenario === "parquet");
     const ferry = rowOf(rows, "ferry");
     const whole = [rowOf(rows, "sdk"), rowOf(rows, "limit")].filter((r): r is Row => r !== undefined);
     const best = whole.length ? whole.reduce((a, b) => (a.seconds <= b.seconds ? a : b)) : undefined;
@@ -87,6 +94,10 @@ try {
       wholeFile: Object.fromEntries(whole.map((r) => [r.contender, figures(r)])),
       bytesRatio: ferry && best ? ferry.bytesOut / best.bytesOut : undefined,
       speedup: ferry && best ? best.seconds / ferry.seconds : undefined,
+      // Each way of reading the column: its peak RSS, bytes moved and time.
+      modes: Object.fromEntries(
+        all.filter((r) => r.contender === "ferry" && !r.notRun).map((r) => [r.scenario, figures(r)]),
+      ),
     };
   });
   const smallest = csv[0];
@@ -143,13 +154,13 @@ function renderTable(rows: Row[], csv: CsvRow[]): string {
   ];
   for (const profile of ["wan", "lan"] as const) {
     const mine = rows.filter((r) => r.profile === profile);
-    const whole = mine.filter((r) => r.contender !== "ferry" && !r.notRun);
+    const whole = mine.filter((r) => r.scenario === "parquet" && r.contender !== "ferry" && !r.notRun);
     const fewest = whole.length ? Math.min(...whole.map((r) => r.bytesOut)) : undefined;
     const fastest = whole.length ? Math.min(...whole.map((r) => r.seconds)) : undefined;
     for (const r of mine) {
       const name = `${profile.toUpperCase()} · ${sizes.parquetRows.toLocaleString("en")} rows × 20`;
       if (r.notRun) {
-        lines.push(`| Parquet | ${name} | ${LABEL[r.contender]} | ${r.notRun} | | | | |`);
+        lines.push(`| Parquet | ${name} | ${labelOf(r)} | ${r.notRun} | | | | |`);
         continue;
       }
       const vs =
@@ -157,7 +168,7 @@ function renderTable(rows: Row[], csv: CsvRow[]): string {
           ? `${((r.bytesOut / fewest) * 100).toFixed(1)}% of the bytes, ${(fastest / r.seconds).toFixed(2)}× faster`
           : "";
       lines.push(
-        `| Parquet | ${name} | ${LABEL[r.contender]} | ${r.seconds.toFixed(3)} s | ${mb(r.bytesOut)} | ` +
+        `| Parquet | ${name} | ${labelOf(r)} | ${r.seconds.toFixed(3)} s | ${mb(r.bytesOut)} | ` +
           `— | ${mb(r.peakRssBytes)} | ${vs} |`,
       );
     }

@@ -7,7 +7,8 @@
  *   --quick              smaller sizes (under two minutes)
  *   --rounds N           measured runs per contender (default 3; the median is reported)
  *   --profile lan|wan    one profile only (repeatable; default both)
- *   --scenario ID        list, download, upload, small, parquet, token (repeatable; default all)
+ *   --scenario ID        list, download, upload, small, parquet, parquet-arrow, parquet-stream,
+ *                        parquet-batches, token (repeatable; default all)
  *   --no-warmup          skip the warm-up run
  *   --out FILE           where to write the JSON (default bench/results/latest.json)
  */

@@ -1,30 +1,40 @@
 // Scenario 5: one column of a 20-column Parquet file: Ferry's readParquet over range reads against
-// downloading the whole file and parsing it.
+// downloading the whole file and parsing it. Beside it, the same column read by Ferry the other ways
+// (an Arrow table, streamParquet's rows, streamParquetBatches' batches), each in its own process so
+// its peak RSS is its own, with the bytes the emulator sent: issue 18 asks that reading one column
+// of the 1.35-million-row file peak under 150 MB, which 1.35 million row objects cannot (README,
+// "bench:fs"), so that target is on the Arrow and streaming reads.
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { writeParquet } from "@ferry/fs";
 import { tableFromArrays } from "apache-arrow";
-import { check, rowOf, type Scenario, times } from "../lib/harness.ts";
+import { type BenchContext, check, rowOf, type Scenario, times } from "../lib/harness.ts";
 
 const PARQUET_COLUMNS = 20;
+/** Issue 18's ceiling for one column of the 1.35-million-row file, read as a table or streamed. */
+const PEAK_RSS_TARGET = 150e6;
 
 const path = "bench/wide.parquet";
 const localFile = (tmp: string, rows: number) => join(tmp, `wide-${rows}.parquet`);
 
+/** How Ferry's worker reads the column: `readParquet` rows or Arrow, `streamParquet`, `streamParquetBatches`. */
+export type ParquetMode = "rows" | "arrow" | "stream" | "batches";
+const MODE_LABEL: Record<ParquetMode, string> = {
+  rows: "rows",
+  arrow: "as Arrow",
+  stream: "streamParquet rows",
+  batches: "streamParquetBatches",
+};
+
+/** The one-column read with rows, against the whole-file download and parse. */
 export const parquet: Scenario = {
   id: "parquet",
   title: (s) => `Parquet: 1 of ${PARQUET_COLUMNS} columns, ${s.parquetRows.toLocaleString("en")} rows`,
   contenders: ["ferry", "sdk", "limit"],
   async prepare(ctx) {
-    const file = localFile(ctx.tmp, ctx.sizes.parquetRows);
-    await writeWideParquet(file, ctx.sizes.parquetRows);
-    await ctx.emu.admin.putFile(
-      "personal",
-      path,
-      Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>,
-    );
+    await ensureFile(ctx);
   },
   async args(ctx, contender) {
     const size = statSync(localFile(ctx.tmp, ctx.sizes.parquetRows)).size;
@@ -59,6 +69,62 @@ export const parquet: Scenario = {
     return checks;
   },
 };
+
+/** The same column read by Ferry another way: peak RSS and bytes moved, no whole-file contenders. */
+function parquetMode(mode: Exclude<ParquetMode, "rows">): Scenario {
+  let fileBytes = 0;
+  return {
+    id: `parquet-${mode}`,
+    title: (s) =>
+      `Parquet: 1 of ${PARQUET_COLUMNS} columns, ${s.parquetRows.toLocaleString("en")} rows, ${MODE_LABEL[mode]}`,
+    contenders: ["ferry"],
+    async prepare(ctx) {
+      fileBytes = await ensureFile(ctx);
+    },
+    args: async () => ({ path, column: "c0", mode }),
+    targets(rows) {
+      const ferry = rowOf(rows, "ferry");
+      return [
+        check(
+          "≤ 15% of the file's bytes",
+          ferry && fileBytes ? ferry.bytesOut / fileBytes : undefined,
+          (v) => v <= 0.15,
+          (v) => `${(v * 100).toFixed(1)}%`,
+        ),
+        check(
+          "peak RSS < 150 MB",
+          ferry?.peakRssBytes,
+          (v) => v < PEAK_RSS_TARGET,
+          (v) => `${(v / 1e6).toFixed(0)} MB`,
+        ),
+      ];
+    },
+  };
+}
+
+export const parquetArrow = parquetMode("arrow");
+export const parquetStream = parquetMode("stream");
+export const parquetBatches = parquetMode("batches");
+/** Every way the one-column read is measured, rows (with the whole-file contenders) first. */
+export const PARQUET_SCENARIOS: Scenario[] = [parquet, parquetArrow, parquetStream, parquetBatches];
+
+/** Writes the local file (kept if present) and puts it on the emulator unless it is there already; its size. */
+async function ensureFile(ctx: BenchContext): Promise<number> {
+  const file = localFile(ctx.tmp, ctx.sizes.parquetRows);
+  await writeWideParquet(file, ctx.sizes.parquetRows);
+  const size = statSync(file).size;
+  const present = await ctx.graph("GET", `me/drive/root:/${path}`).then(
+    (item) => item.size === size,
+    () => false,
+  );
+  if (!present)
+    await ctx.emu.admin.putFile(
+      "personal",
+      path,
+      Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>,
+    );
+  return size;
+}
 
 /**
  * Writes a 20-column file of random doubles (160 bytes a row, incompressible, so the file is as

@@ -19,13 +19,18 @@ import { type CsvDialect, startsWithUtf16Bom, tokenSlices } from "./csvReader.ts
 import { CsvRowIterator } from "./csvRowIterator.ts";
 import { CsvRowBuilder } from "./csvRows.ts";
 import { CsvFormatError } from "./csvTokenizer.ts";
-import { resolveUrl } from "./registry.ts";
+import { type CacheOption, resolveUrl } from "./registry.ts";
 import type { FileInfo } from "./types.ts";
 
-/** csv-parse's options (snake_case or camelCase), with Ferry's defaults, plus `as`. */
+/**
+ * csv-parse's options (snake_case or camelCase), with Ferry's defaults, plus `as` and `cache` (the
+ * local read cache for this call: `true` reads through it, `false` not even when `FERRY_CACHE_DIR`
+ * is set; default: as the filesystem was made). `cache` never reaches csv-parse, which rejects
+ * options it does not know.
+ */
 export type ReadCsvOptions = Omit<ParseOptions, "objname" | "on_record" | "onRecord" | "raw" | "info"> & {
   as?: "rows" | "arrow";
-};
+} & CacheOption;
 
 /** `streamCsvBatches`'s options: the reader's, plus rows per batch. */
 export type CsvBatchOptions = Omit<ReadCsvOptions, "as"> & {
@@ -100,8 +105,8 @@ function fastSettings(given: ParseOptions): FastSettings | undefined {
  * The bytes of the file at `url`, as UTF-8. With `bom`, a file that starts with a UTF-16
  * little-endian byte-order mark is decoded from UTF-16 on the way, as csv-parse does.
  */
-async function* fileBytes(url: string | URL, bom: boolean): AsyncGenerator<Uint8Array> {
-  const { fs, path } = await resolveUrl(url);
+async function* fileBytes(url: string | URL, bom: boolean, cache: CacheOption): AsyncGenerator<Uint8Array> {
+  const { fs, path } = await resolveUrl(url, cache);
   // Leaving this loop early (a `break` in the caller's) destroys the stream and ends the download.
   let utf16: TextDecoder | undefined;
   let first = true;
@@ -130,11 +135,15 @@ async function* csvParseRows(
 }
 
 /** Rows, a slice's worth at a time (an array per slice). */
-async function* rowSlices(url: string | URL, options: Omit<ReadCsvOptions, "as">): AsyncGenerator<unknown[]> {
+async function* rowSlices(
+  url: string | URL,
+  options: ParseOptions,
+  cache: CacheOption,
+): AsyncGenerator<unknown[]> {
   const settings: ParseOptions = { ...PARSE_DEFAULTS, ...options };
   const fast = fastSettings(settings);
   if (fast === undefined) {
-    const { fs, path } = await resolveUrl(url);
+    const { fs, path } = await resolveUrl(url, cache);
     let batch: unknown[] = [];
     for await (const row of csvParseRows(fs.createReadStream(path), settings)) {
       batch.push(row);
@@ -147,7 +156,7 @@ async function* rowSlices(url: string | URL, options: Omit<ReadCsvOptions, "as">
     return;
   }
   const builder = new CsvRowBuilder({ cast: fast.cast, columns: fast.columns, quote: fast.dialect.quote });
-  for await (const slice of tokenSlices(fileBytes(url, fast.dialect.bom), fast.dialect)) {
+  for await (const slice of tokenSlices(fileBytes(url, fast.dialect.bom, cache), fast.dialect)) {
     const rows = builder.rows(slice);
     if (rows.length) yield rows;
   }
@@ -158,19 +167,24 @@ export function streamCsv<T = Row>(
   url: string | URL,
   options: Omit<ReadCsvOptions, "as"> = {},
 ): AsyncGenerator<T, undefined> {
-  const settings: ParseOptions = { ...PARSE_DEFAULTS, ...options };
+  const { cache, ...parseOptions } = options;
+  const settings: ParseOptions = { ...PARSE_DEFAULTS, ...parseOptions };
   const fast = fastSettings(settings);
-  if (fast === undefined) return csvParseStream(url, settings) as AsyncGenerator<T, undefined>;
+  if (fast === undefined) return csvParseStream(url, settings, { cache }) as AsyncGenerator<T, undefined>;
   const builder = new CsvRowBuilder({ cast: fast.cast, columns: fast.columns, quote: fast.dialect.quote });
-  return new CsvRowIterator<T>(tokenSlices(fileBytes(url, fast.dialect.bom), fast.dialect), builder);
+  return new CsvRowIterator<T>(
+    tokenSlices(fileBytes(url, fast.dialect.bom, { cache }), fast.dialect),
+    builder,
+  );
 }
 
 /** csv-parse's rows of the file at `url`. */
 async function* csvParseStream(
   url: string | URL,
   settings: ParseOptions,
+  cache: CacheOption,
 ): AsyncGenerator<unknown, undefined> {
-  const { fs, path } = await resolveUrl(url);
+  const { fs, path } = await resolveUrl(url, cache);
   yield* csvParseRows(fs.createReadStream(path), settings);
   return undefined;
 }
@@ -179,13 +193,13 @@ async function* csvParseStream(
 export function readCsv(url: string | URL, options: ReadCsvOptions & { as: "arrow" }): Promise<Table>;
 export function readCsv<T = Row>(url: string | URL, options?: ReadCsvOptions & { as?: "rows" }): Promise<T[]>;
 export async function readCsv(url: string | URL, options: ReadCsvOptions = {}): Promise<unknown[] | Table> {
-  const { as, ...parseOptions } = options;
+  const { as, cache, ...parseOptions } = options;
   if (as === "arrow") {
-    const columnar = await readCsvColumns(url, parseOptions);
+    const columnar = await readCsvColumns(url, parseOptions, { cache });
     if (columnar) return columnar;
   }
   const rows: unknown[] = [];
-  for await (const slice of rowSlices(url, parseOptions)) for (const row of slice) rows.push(row);
+  for await (const slice of rowSlices(url, parseOptions, { cache })) for (const row of slice) rows.push(row);
   return as === "arrow" ? rowsToTable(rows as Row[]) : rows;
 }
 
@@ -195,13 +209,14 @@ export async function readCsv(url: string | URL, options: ReadCsvOptions = {}): 
  */
 async function readCsvColumns(
   url: string | URL,
-  options: Omit<ReadCsvOptions, "as">,
+  options: ParseOptions,
+  cache: CacheOption,
 ): Promise<Table | undefined> {
   const fast = fastSettings({ ...PARSE_DEFAULTS, ...options });
   if (fast === undefined || fast.columns !== true) return undefined;
   const builder = new CsvColumnBuilder(fast.cast, fast.dialect.quote, DEFAULT_BATCH_ROWS);
   const done: ColumnChunk[][] = [];
-  for await (const slice of tokenSlices(fileBytes(url, fast.dialect.bom), fast.dialect))
+  for await (const slice of tokenSlices(fileBytes(url, fast.dialect.bom, cache), fast.dialect))
     done.push(...builder.add(slice));
   const last = builder.flush();
   if (last) done.push(last);
@@ -224,13 +239,13 @@ export async function* streamCsvBatches(
   url: string | URL,
   options: CsvBatchOptions = {},
 ): AsyncGenerator<RecordBatch> {
-  const { batchRows = DEFAULT_BATCH_ROWS, ...parseOptions } = options;
+  const { batchRows = DEFAULT_BATCH_ROWS, cache, ...parseOptions } = options;
   const settings = { ...PARSE_DEFAULTS, ...parseOptions };
   const fast = fastSettings(settings);
   if (fast === undefined || fast.columns !== true) {
     // csv-parse's options: batches of its rows.
     let rows: Row[] = [];
-    for await (const slice of rowSlices(url, parseOptions)) {
+    for await (const slice of rowSlices(url, parseOptions, { cache })) {
       for (const row of slice) {
         rows.push(row as Row);
         if (rows.length === batchRows) {
@@ -264,7 +279,7 @@ export async function* streamCsvBatches(
     batches++;
     return chunkToBatch(schema, chunk, types);
   };
-  for await (const slice of tokenSlices(fileBytes(url, fast.dialect.bom), fast.dialect))
+  for await (const slice of tokenSlices(fileBytes(url, fast.dialect.bom, { cache }), fast.dialect))
     for (const chunk of builder.add(slice)) yield batchOf(chunk);
   const last = builder.flush();
   if (last) yield batchOf(last);

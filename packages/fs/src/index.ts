@@ -1,7 +1,7 @@
 // The public face of @ferry/fs: the onedrive:// filesystem (and its local twin), URL resolution,
 // the random-access reader, and the data readers and writers.
 
-export { readArrow, writeArrow } from "./arrow.ts";
+export { type ReadArrowOptions, readArrow, writeArrow } from "./arrow.ts";
 export { isArrowTable, type Row, rowsToTable, tableToRows } from "./arrowRows.ts";
 export { type EnsureLocalOptions, ensureLocal, type LocalCopy } from "./cache/ensureLocal.ts";
 export {
@@ -39,6 +39,8 @@ export {
   type ReadParquetOptions,
   readParquet,
   readParquetMetadata,
+  streamParquet,
+  streamParquetBatches,
   type WriteParquetOptions,
   writeParquet,
 } from "./parquet.ts";

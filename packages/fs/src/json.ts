@@ -6,19 +6,26 @@ import { Readable } from "node:stream";
 import { FerryError } from "@ferry/graph";
 import type { Table } from "apache-arrow";
 import { isArrowTable, type Row, rowsToTable, tableToRows } from "./arrowRows.ts";
-import { resolveUrl } from "./registry.ts";
+import { type CacheOption, resolveUrl } from "./registry.ts";
 import type { FileInfo } from "./types.ts";
 
-export interface ReadJsonOptions {
+/**
+ * `cache` is the local read cache for this call: `true` reads through it, `false` not even when
+ * `FERRY_CACHE_DIR` is set; default: as the filesystem was made.
+ */
+export interface ReadJsonOptions extends CacheOption {
   /** `arrow` needs the document (or every NDJSON line) to be an object per row. */
   as?: "rows" | "arrow";
 }
 
 /** The parsed JSON document at `url` (a byte-order mark is dropped). */
-export function readJson(url: string | URL, options: { as: "arrow" }): Promise<Table>;
-export function readJson<T = unknown>(url: string | URL, options?: { as?: "rows" }): Promise<T>;
+export function readJson(url: string | URL, options: ReadJsonOptions & { as: "arrow" }): Promise<Table>;
+export function readJson<T = unknown>(
+  url: string | URL,
+  options?: ReadJsonOptions & { as?: "rows" },
+): Promise<T>;
 export async function readJson(url: string | URL, options: ReadJsonOptions = {}): Promise<unknown> {
-  const { fs, path } = await resolveUrl(url);
+  const { fs, path } = await resolveUrl(url, options);
   // TextDecoder drops a UTF-8 BOM, which JSON.parse would otherwise reject.
   const text = new TextDecoder("utf-8").decode(await fs.cat(path));
   let value: unknown;
@@ -33,9 +40,15 @@ export async function readJson(url: string | URL, options: ReadJsonOptions = {})
   return rowsToTable(value as Row[]);
 }
 
-/** Each line of an NDJSON file, parsed, as the bytes arrive. Blank lines are skipped. */
-export async function* streamNdjson<T = Row>(url: string | URL): AsyncGenerator<T> {
-  const { fs, path } = await resolveUrl(url);
+/**
+ * Each line of an NDJSON file, parsed, as the bytes arrive. Blank lines are skipped. `cache`: the
+ * local read cache for this call (`true`, or `false` even when `FERRY_CACHE_DIR` is set).
+ */
+export async function* streamNdjson<T = Row>(
+  url: string | URL,
+  options: CacheOption = {},
+): AsyncGenerator<T> {
+  const { fs, path } = await resolveUrl(url, options);
   const stream = fs.createReadStream(path);
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
@@ -59,14 +72,17 @@ export async function* streamNdjson<T = Row>(url: string | URL): AsyncGenerator<
 }
 
 /** Every record of an NDJSON file, or an Arrow Table with `{ as: "arrow" }`. */
-export function readNdjson(url: string | URL, options: { as: "arrow" }): Promise<Table>;
-export function readNdjson<T = Row>(url: string | URL, options?: { as?: "rows" }): Promise<T[]>;
+export function readNdjson(url: string | URL, options: ReadJsonOptions & { as: "arrow" }): Promise<Table>;
+export function readNdjson<T = Row>(
+  url: string | URL,
+  options?: ReadJsonOptions & { as?: "rows" },
+): Promise<T[]>;
 export async function readNdjson(
   url: string | URL,
   options: ReadJsonOptions = {},
 ): Promise<unknown[] | Table> {
   const rows: unknown[] = [];
-  for await (const row of streamNdjson(url)) rows.push(row);
+  for await (const row of streamNdjson(url, { cache: options.cache })) rows.push(row);
   return options.as === "arrow" ? rowsToTable(rows as Row[]) : rows;
 }
 

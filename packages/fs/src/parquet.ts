@@ -7,12 +7,11 @@
 
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import { FerryError } from "@ferry/graph";
-import { DataType, makeVector, Table, type Vector } from "apache-arrow";
+import { DataType, type RecordBatch, Table, type Vector } from "apache-arrow";
 import {
   type FileMetaData,
   type ParquetQueryFilter,
   parquetMetadataAsync,
-  parquetRead,
   parquetReadObjects,
   parquetSchema,
 } from "hyparquet";
@@ -26,12 +25,20 @@ import {
   rowsToTable,
   tableToRows,
 } from "./arrowRows.ts";
-import { resolveUrl } from "./registry.ts";
-import type { FileInfo } from "./types.ts";
+import { ParquetColumnBuilder } from "./parquetColumn.ts";
+import { type ParquetGroup, parquetGroups } from "./parquetGroups.ts";
+import { type CacheOption, resolveUrl } from "./registry.ts";
+import { type RowBatch, RowBatchIterator } from "./rowBatchIterator.ts";
+import type { FileInfo, RandomAccessFile } from "./types.ts";
 
 export type { ParquetQueryFilter } from "hyparquet";
 
-export interface ReadParquetOptions {
+/**
+ * `cache` is the local read cache for this call: `true` reads the cached whole file (fetched once,
+ * then one metadata request per read), `false` range-reads even when `FERRY_CACHE_DIR` is set;
+ * default: as the filesystem was made.
+ */
+export interface ReadParquetOptions extends CacheOption {
   /** Columns to read (default all). Only their column chunks are fetched. */
   columns?: string[];
   /** First row (inclusive) and last row (exclusive) of the file to read; other row groups are not fetched. */
@@ -71,121 +78,190 @@ export async function readParquet(
   url: string | URL,
   options: ReadParquetOptions = {},
 ): Promise<unknown[] | Table> {
-  const { fs, path } = await resolveUrl(url);
+  const { fs, path } = await resolveUrl(url, options);
   const file = await fs.open(path);
   try {
     const metadata = await parquetMetadataAsync(file);
-    const names = options.columns ?? parquetSchema(metadata).children.map((c) => c.element.name);
-    const makeRow = rowMaker();
-    // `as: "arrow"` builds columns from hyparquet's column chunks without rows (not with a filter,
-    // which hyparquet applies to its row objects).
-    const arrow = options.as === "arrow" && !options.filter;
-    const parts: ArrayLike<unknown>[][] = names.map(() => []);
-    const first = options.rowStart ?? 0;
-    const last = Math.min(options.rowEnd ?? Number.POSITIVE_INFINITY, Number(metadata.num_rows));
-    // Sized up front (unless a filter will keep only some rows): growing by doubling would copy
-    // the array, and leave the old one behind, twenty times over a million rows.
-    const rows: Row[] = options.filter ? [] : new Array(Math.max(0, last - first));
-    let filled = 0;
-    // One row group at a time. Given the whole range, hyparquet fetches every row group's column
-    // chunks at once and decodes them all before making a row, so a one-column read of a 216 MB
-    // file peaked at 270 MB; a group at a time holds one group's chunks and its decoded values.
-    let groupStart = 0;
-    for (const group of metadata.row_groups) {
-      const groupEnd = groupStart + Number(group.num_rows);
-      const rowStart = Math.max(first, groupStart);
-      const rowEnd = Math.min(last, groupEnd);
-      groupStart = groupEnd;
-      if (rowStart >= rowEnd) continue;
-      if (options.filter) {
-        // hyparquet matches filters on its own row objects.
-        const part = await parquetReadObjects({
-          file,
-          metadata,
-          compressors: decompressors,
-          rowStart,
-          rowEnd,
-          filter: options.filter,
-          ...(options.columns ? { columns: options.columns } : {}),
-        });
-        // A loop, not push(...part): spreading a 100,000-row group would overflow the stack.
-        for (const row of part) rows[filled++] = row;
-        continue;
-      }
-      // Column chunks, not hyparquet's rows: its rows are objects or arrays made per row only to
-      // be copied into ours, garbage that made up most of the read's peak memory.
-      const chunks: { column: number; start: number; data: ArrayLike<unknown> }[] = [];
-      await parquetRead({
-        file,
-        metadata,
-        compressors: decompressors,
-        rowStart,
-        rowEnd,
-        columns: names,
-        onChunk: ({ columnName, columnData, rowStart: start }) => {
-          chunks.push({ column: names.indexOf(columnName), start, data: columnData });
-        },
-      });
-      if (arrow) {
-        // Arrow wanted: keep the column chunks, make no rows.
-        for (const { column, start, data } of chunks) {
-          const from = Math.max(start, rowStart) - start;
-          const to = Math.min(start + data.length, rowEnd) - start;
-          if (to > from) (parts[column] as ArrayLike<unknown>[]).push(slice(data, from, to));
-        }
-        continue;
-      }
-      // Each column as one array-like with its first row, in the order asked for.
-      const columns = names.map((_, c) => {
-        const mine = chunks.filter((k) => k.column === c).sort((a, b) => a.start - b.start);
-        if (mine.length === 1) return mine[0] as { start: number; data: ArrayLike<unknown> };
-        const data: unknown[] = [];
-        for (const k of mine) for (let i = 0; i < k.data.length; i++) data.push(k.data[i]);
-        return { start: mine[0]?.start ?? rowStart, data };
-      });
-      const count = names.length;
-      for (let r = rowStart; r < rowEnd; r++) {
-        // Fields set right after the constructor, in one order: every row gets one compact shape.
-        const row = makeRow();
-        for (let c = 0; c < count; c++) {
-          const { start, data } = columns[c] as { start: number; data: ArrayLike<unknown> };
-          row[names[c] as string] = data[r - start];
-        }
-        rows[filled++] = row;
-      }
+    const names = options.columns ?? topLevelNames(metadata);
+    const [first, last] = rowRange(metadata, options);
+    if (options.filter) {
+      const rows: Row[] = [];
+      // A loop, not push(...part): spreading a 100,000-row group would overflow the stack.
+      for await (const part of filteredGroups(file, metadata, options, first, last))
+        for (const row of part) rows.push(row);
+      return options.as === "arrow" ? rowsToTable(rows, names) : rows;
     }
+    if (options.as === "arrow") {
+      // Columns built a row group at a time, compact, with no rows in between.
+      const builders = names.map((name) => new ParquetColumnBuilder(name));
+      for await (const group of parquetGroups(file, metadata, names, first, last))
+        for (const [c, values] of group.columns.entries()) builders[c]?.add(values);
+      return new Table(
+        Object.fromEntries(names.map((name, c) => [name, (builders[c] as ParquetColumnBuilder).finish()])),
+      );
+    }
+    // Sized up front: growing by doubling would copy the array, and leave the old one behind,
+    // twenty times over a million rows.
+    const rows: Row[] = new Array(Math.max(0, last - first));
+    let filled = 0;
+    const makeRow = rowMaker();
+    for await (const group of parquetGroups(file, metadata, names, first, last))
+      filled = fillRows(rows, filled, group, names, makeRow);
     rows.length = filled;
-    if (!arrow) return options.as === "arrow" ? rowsToTable(rows, names) : rows;
-    return new Table(Object.fromEntries(names.map((name, c) => [name, partsToVector(name, parts[c] ?? [])])));
+    return rows;
   } finally {
     await file.close();
   }
 }
 
-/** `data[from, to)`: a view for typed arrays, a copy for plain ones. */
-function slice(data: ArrayLike<unknown>, from: number, to: number): ArrayLike<unknown> {
-  if (from === 0 && to === data.length) return data;
-  if (ArrayBuffer.isView(data)) return (data as unknown as Float64Array).subarray(from, to);
-  return Array.prototype.slice.call(data, from, to);
+/**
+ * The rows of the Parquet file at `url`, one at a time, read a row group at a time: memory holds the
+ * requested columns of one or two row groups and the row being handed over, whatever the file's
+ * size. Takes `readParquet`'s options except `as`. Leaving the loop early closes the file.
+ */
+export function streamParquet<T = Row>(
+  url: string | URL,
+  options: Omit<ReadParquetOptions, "as"> = {},
+): AsyncGenerator<T, undefined> {
+  return new RowBatchIterator(rowBatches(url, options) as AsyncGenerator<RowBatch<T>>);
+}
+
+/** `streamParquet`'s row groups, each making its rows on demand. */
+async function* rowBatches(
+  url: string | URL,
+  options: Omit<ReadParquetOptions, "as">,
+): AsyncGenerator<RowBatch<Row>> {
+  const { fs, path } = await resolveUrl(url, options);
+  const file = await fs.open(path);
+  try {
+    const metadata = await parquetMetadataAsync(file);
+    const names = options.columns ?? topLevelNames(metadata);
+    const [first, last] = rowRange(metadata, options);
+    if (options.filter) {
+      for await (const part of filteredGroups(file, metadata, options, first, last))
+        yield { count: part.length, row: (i) => part[i] as Row };
+      return;
+    }
+    const makeRow = rowMaker();
+    const count = names.length;
+    for await (const { rowStart, rowEnd, columns } of parquetGroups(file, metadata, names, first, last)) {
+      yield {
+        count: rowEnd - rowStart,
+        row: (i) => {
+          const row = makeRow();
+          for (let c = 0; c < count; c++) row[names[c] as string] = (columns[c] as ArrayLike<unknown>)[i];
+          return row;
+        },
+      };
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 /**
- * One column's chunks as a vector: doubles without nulls (hyparquet's Float64Array) go in as they
- * are; anything else is typed as `rowsToTable` types a column, so both ways agree.
+ * The Parquet file at `url` as Arrow record batches, one per row group, built from the decoded
+ * column chunks without rows: for files too big to hold as one table. Columns are typed as
+ * `readParquet(…, { as: "arrow" })` types them; a column whose values in a row group are all null
+ * takes the type it had in the batches before (Utf8 when it has had none, as `rowsToTable` does).
+ * Takes `readParquet`'s options except `filter` and `as`.
  */
-function partsToVector(name: string, parts: ArrayLike<unknown>[]): Vector {
-  if (parts.length > 0 && parts.every((p) => p instanceof Float64Array)) {
-    const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts as Float64Array[]) {
-      all.set(p, at);
-      at += p.length;
+export async function* streamParquetBatches(
+  url: string | URL,
+  options: Omit<ReadParquetOptions, "as" | "filter"> = {},
+): AsyncGenerator<RecordBatch, undefined> {
+  const { fs, path } = await resolveUrl(url, options);
+  const file = await fs.open(path);
+  try {
+    const metadata = await parquetMetadataAsync(file);
+    const names = options.columns ?? topLevelNames(metadata);
+    const [first, last] = rowRange(metadata, options);
+    const kinds: (string | undefined)[] = names.map(() => undefined);
+    for await (const group of parquetGroups(file, metadata, names, first, last)) {
+      const vectors = names.map((name, c) => {
+        const builder = new ParquetColumnBuilder(name);
+        const kind = kinds[c];
+        const values = group.columns[c] as ArrayLike<unknown>;
+        builder.add(values);
+        kinds[c] ??= builder.valueKind;
+        // All null here, typed before: nulls of that type, not Utf8.
+        if (builder.valueKind === undefined && kind !== undefined) return allNull(kind, values.length, name);
+        return builder.finish();
+      });
+      yield* new Table(Object.fromEntries(names.map((name, c) => [name, vectors[c] as Vector]))).batches;
     }
-    return makeVector(all);
+    return undefined;
+  } finally {
+    await file.close();
   }
-  const values: unknown[] = [];
-  for (const p of parts) for (let i = 0; i < p.length; i++) values.push(p[i]);
-  return columnToVector(name, values);
+}
+
+/** `length` nulls typed as a column of `kind` values is typed. */
+function allNull(kind: string, length: number, name: string): Vector {
+  const example: Record<string, unknown> = {
+    number: 0,
+    bigint: 0n,
+    string: "",
+    boolean: false,
+    date: new Date(0),
+    binary: new Uint8Array(0),
+  };
+  if (!(kind in example)) return columnToVector(name, new Array(length).fill(null));
+  // Typed from one value of the kind, which is then dropped.
+  return columnToVector(name, [example[kind], ...new Array(length).fill(null)]).slice(1);
+}
+
+/** The names of the file's top-level columns, in file order. */
+function topLevelNames(metadata: FileMetaData): string[] {
+  return parquetSchema(metadata).children.map((c) => c.element.name);
+}
+
+/** `[rowStart, rowEnd)` of the options, clamped to the file. */
+function rowRange(metadata: FileMetaData, options: ReadParquetOptions): [number, number] {
+  const first = options.rowStart ?? 0;
+  return [first, Math.min(options.rowEnd ?? Number.POSITIVE_INFINITY, Number(metadata.num_rows))];
+}
+
+/** With a filter, hyparquet's own row objects a row group at a time: it matches filters on them. */
+async function* filteredGroups(
+  file: RandomAccessFile,
+  metadata: FileMetaData,
+  options: ReadParquetOptions,
+  first: number,
+  last: number,
+): AsyncGenerator<Row[]> {
+  let groupStart = 0;
+  for (const group of metadata.row_groups) {
+    const groupEnd = groupStart + Number(group.num_rows);
+    const rowStart = Math.max(first, groupStart);
+    const rowEnd = Math.min(last, groupEnd);
+    groupStart = groupEnd;
+    if (rowStart >= rowEnd) continue;
+    yield await parquetReadObjects({
+      file,
+      metadata,
+      compressors: decompressors,
+      rowStart,
+      rowEnd,
+      ...(options.filter ? { filter: options.filter } : {}),
+      ...(options.columns ? { columns: options.columns } : {}),
+    });
+  }
+}
+
+/** Rows of one group into `rows` from `at`; returns the next free index. */
+function fillRows(rows: Row[], at: number, group: ParquetGroup, names: string[], makeRow: () => Row): number {
+  const count = names.length;
+  const { columns } = group;
+  const n = group.rowEnd - group.rowStart;
+  let filled = at;
+  for (let r = 0; r < n; r++) {
+    // Fields set right after the constructor, in one order: every row gets one compact shape.
+    const row = makeRow();
+    for (let c = 0; c < count; c++) row[names[c] as string] = (columns[c] as ArrayLike<unknown>)[r];
+    rows[filled++] = row;
+  }
+  return filled;
 }
 
 /**
@@ -201,9 +277,15 @@ function rowMaker(): () => Row {
   return () => new Maker();
 }
 
-/** The file's footer: schema, row groups, column chunk offsets and statistics. Reads only the footer. */
-export async function readParquetMetadata(url: string | URL): Promise<FileMetaData> {
-  const { fs, path } = await resolveUrl(url);
+/**
+ * The file's footer: schema, row groups, column chunk offsets and statistics. Reads only the footer
+ * (with `cache: true`, from the cached whole file).
+ */
+export async function readParquetMetadata(
+  url: string | URL,
+  options: CacheOption = {},
+): Promise<FileMetaData> {
+  const { fs, path } = await resolveUrl(url, options);
   const file = await fs.open(path);
   try {
     return await parquetMetadataAsync(file);

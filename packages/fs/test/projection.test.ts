@@ -3,7 +3,7 @@
 
 import { tableFromArrays } from "apache-arrow";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { readParquet, readParquetMetadata, writeParquet } from "../src/index.ts";
+import { readParquet, readParquetMetadata, streamParquetBatches, writeParquet } from "../src/index.ts";
 import { type Harness, harness, random, requestCount } from "./support.ts";
 
 const COLUMNS = 20;
@@ -11,11 +11,11 @@ const ROWS = 660_000; // 20 × 660,000 doubles ≈ 105.6 MB of incompressible va
 const PATH = "onedrive://wide/measurements.parquet";
 let h: Harness;
 let fileSize = 0;
+const columns: Record<string, Float64Array> = {};
 
 beforeAll(async () => {
   h = await harness();
   const next = random(7);
-  const columns: Record<string, Float64Array> = {};
   for (let c = 0; c < COLUMNS; c++) {
     // Random doubles: no compression or dictionary can shrink them, so the file really is > 100 MB.
     const values = new Float64Array(ROWS);
@@ -62,3 +62,29 @@ test("reading one column transfers no more than 15% of the file's bytes", async 
   expect(metadataRequests).toBe(1);
   expect(downloads).toBeLessThanOrEqual(1 + Math.ceil(ROWS / 100_000));
 });
+
+test("one column as Arrow, or as record batches, holds the column's values and moves only its bytes", async () => {
+  await h.emu.admin.resetCounters();
+  const table = await readParquet(PATH, { columns: ["c13"], as: "arrow" });
+  const { bytesOut } = await h.emu.admin.counters();
+  expect(table.numRows).toBe(ROWS);
+  expect(firstDifference(table.getChild("c13")?.toArray() as Float64Array, columns.c13)).toBe(-1);
+  expect(bytesOut).toBeLessThanOrEqual(0.15 * fileSize);
+
+  await h.emu.admin.resetCounters();
+  let at = 0;
+  for await (const batch of streamParquetBatches(PATH, { columns: ["c13"] })) {
+    const values = batch.getChild("c13")?.toArray() as Float64Array;
+    expect(firstDifference(values, columns.c13?.subarray(at, at + batch.numRows))).toBe(-1);
+    at += batch.numRows;
+  }
+  expect(at).toBe(ROWS);
+  expect((await h.emu.admin.counters()).bytesOut).toBeLessThanOrEqual(0.15 * fileSize);
+});
+
+/** The first index where two arrays differ (or their lengths do), -1 when equal; far faster than toEqual on 660,000 values. */
+function firstDifference(a: Float64Array, b: Float64Array | undefined): number {
+  if (!b || a.length !== b.length) return 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
