@@ -32,7 +32,7 @@ export interface OneDriveClientOptions {
   fetch?: FetchLike;
   retry?: Partial<RetryOptions>;
   /** Defaults for downloads (parallel parts). */
-  download?: Pick<DownloadOptions, "concurrency" | "partSize" | "parallelThreshold">;
+  download?: Pick<DownloadOptions, "concurrency" | "partSize" | "parallelThreshold" | "singleStreamRate">;
   onRetry?: (event: RetryEvent) => void;
 }
 

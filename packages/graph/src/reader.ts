@@ -5,8 +5,10 @@
 // Whole-file downloads are checked against the QuickXorHash the service reports.
 
 import type { DriveItem } from "@microsoft/microsoft-graph-types";
+import type { BodyResponse } from "./bodyStream.ts";
 import { FerryError, GraphError, IntegrityError } from "./errors.ts";
 import type { GraphCore } from "./graphCore.ts";
+import { LinkProbe } from "./linkProbe.ts";
 import { QuickXorHash } from "./quickXorHash.ts";
 
 export interface DownloadOptions {
@@ -19,8 +21,14 @@ export interface DownloadOptions {
   concurrency?: number;
   /** Bytes per part (default 2 MiB). Memory use is about `concurrency × partSize`. */
   partSize?: number;
-  /** Files (or ranges) at least this big are fetched in parallel parts (default 16 MiB). */
+  /** Files (or ranges) at least this big may be fetched in parallel parts (default 16 MiB). */
   parallelThreshold?: number;
+  /**
+   * Bytes per second at which one connection is judged fast enough to carry a large download
+   * alone (default 80 MB/s): the first connection's rate is measured over its first bytes, and
+   * parallel parts are added only below this. `Infinity` always splits; 0 never does.
+   */
+  singleStreamRate?: number;
   /** Called as bytes are delivered, in order. */
   onProgress?: (bytes: number, total: number) => void;
 }
@@ -35,7 +43,17 @@ export interface Download {
 // Eight connections beat a per-connection cap; 2 MiB parts keep each busy for several round trips
 // while the parts held ahead of the reader stay under ~16 MiB. (4 MiB parts were 25% faster on
 // a 20 ms, 50 MB/s link but pushed a 1 GiB download's peak RSS past 150 MB.)
-const DEFAULTS = { concurrency: 8, partSize: 2 * 1024 * 1024, parallelThreshold: 16 * 1024 * 1024 };
+const DEFAULTS = {
+  concurrency: 8,
+  partSize: 2 * 1024 * 1024,
+  parallelThreshold: 16 * 1024 * 1024,
+  // Why 80 MB/s: see linkProbe.ts.
+  singleStreamRate: 80_000_000,
+};
+type Options = typeof DEFAULTS & { signal?: AbortSignal };
+/** The first connection's rate is judged after this many bytes or milliseconds, whichever comes first. */
+const PROBE_BYTES = 8 * 1024 * 1024;
+const PROBE_MS = 100;
 const SELECT = "id,name,size,eTag,cTag,file,folder,@microsoft.graph.downloadUrl";
 /** The statuses Microsoft's file hosts answer for an expired or revoked pre-authenticated URL. */
 const EXPIRED_LINK = new Set([401, 403, 404, 410]);
@@ -84,7 +102,7 @@ export class DownloadLink {
     if (stop <= start) return new Uint8Array(0);
     const out = new Uint8Array(stop - start);
     let at = 0;
-    for await (const chunk of rangeWithResume(this.core, this, this.path, start, stop, signal)) {
+    for await (const chunk of rangeWithResume(this.core, this, this.path, start, { end: stop }, signal)) {
       out.set(chunk, at);
       at += chunk.length;
     }
@@ -145,42 +163,92 @@ export async function openDownload(
   const opts = { ...DEFAULTS, ...definedOnly(options) };
   const source =
     length >= opts.parallelThreshold && opts.concurrency > 1
-      ? parallelParts(core, link, path, start, end, opts)
-      : rangeWithResume(core, link, path, start, end, opts.signal);
+      ? oneThenParallel(core, link, path, start, end, opts)
+      : rangeWithResume(core, link, path, start, { end }, opts.signal);
   return { item: link.item, length, stream: verified(source, path, length, expected, options.onProgress) };
 }
 
-/** Fetches `[start, end)` in parts over several connections and yields them in order. */
+/**
+ * One connection first; parallel parts only when that connection turns out slow. The first request
+ * asks for the whole range, and its rate is measured over its first bytes (from the first chunk, so
+ * the round trip to the first byte does not count). A connection at `singleStreamRate` or more
+ * carries the whole download: on such a link more connections only add CPU (TLS, buffers, one
+ * request per part), and on the 2-core bench machine CPU is what a LAN download is short of.
+ * Below it, the link caps each connection (Microsoft's file hosts, a WAN), and parallel parts are
+ * what beat the cap: the first connection finishes one more part and closes, the rest of the range
+ * goes to `concurrency` connections part by part. Deciding once, early, from one absolute rate
+ * avoids what sank the previous attempt (a ramp that added streams while throughput rose read the
+ * noise of a loaded machine as gains and was slower than the SDK on LAN; see bench/RESULTS.md).
+ */
+async function* oneThenParallel(
+  core: GraphCore,
+  link: DownloadLink,
+  path: string,
+  start: number,
+  end: number,
+  opts: Options,
+): AsyncGenerator<Uint8Array> {
+  const abort = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal;
+  const stop: RangeEnd = { end };
+  const first = rangeWithResume(core, link, path, start, stop, signal);
+  let handedOver = false;
+  try {
+    let offset = start;
+    const probe = new LinkProbe(opts.singleStreamRate, PROBE_MS, PROBE_BYTES);
+    for (;;) {
+      const { done, value } = await first.next();
+      if (done) return;
+      offset += value.length;
+      yield value;
+      const verdict = probe.chunk(value.length);
+      if (verdict === undefined) continue;
+      if (verdict === "one" || end - offset < opts.parallelThreshold) {
+        yield* first;
+        return;
+      }
+      break;
+    }
+    // Slow: the first connection finishes one more part and closes; the rest goes in parts.
+    stop.end = Math.min(end, offset + opts.partSize);
+    handedOver = true;
+    yield* parallelParts(core, link, path, stop.end, end, opts, signal, new PartBuffer(first));
+  } finally {
+    if (!handedOver) await first.return(undefined);
+    abort.abort(new FerryError("download stopped"));
+  }
+}
+
+/**
+ * Fetches `[start, end)` in parts over several connections and yields them in order, after the
+ * bytes of `head` (a part already under way) if given.
+ */
 async function* parallelParts(
   core: GraphCore,
   link: DownloadLink,
   path: string,
   start: number,
   end: number,
-  opts: typeof DEFAULTS & { signal?: AbortSignal },
+  opts: Options,
+  signal: AbortSignal,
+  head?: PartBuffer,
 ): AsyncGenerator<Uint8Array> {
-  const abort = new AbortController();
-  const signal = opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal;
   const parts: [number, number][] = [];
   for (let s = start; s < end; s += opts.partSize) parts.push([s, Math.min(end, s + opts.partSize)]);
-  const inFlight: PartBuffer[] = [];
+  const inFlight: PartBuffer[] = head ? [head] : [];
   let next = 0;
   const launch = () => {
     const [s, e] = parts[next++] as [number, number];
-    inFlight.push(new PartBuffer(rangeWithResume(core, link, path, s, e, signal)));
+    inFlight.push(new PartBuffer(rangeWithResume(core, link, path, s, { end: e }, signal)));
   };
-  try {
-    while (next < parts.length && inFlight.length < opts.concurrency) launch();
-    while (inFlight.length > 0) {
-      // The part in turn streams straight through as its bytes arrive; the parts after it fill
-      // in the background. Only parts ahead of the reader are held, as the chunks the network
-      // delivered (no copying into part-sized buffers, which would only add garbage).
-      yield* (inFlight[0] as PartBuffer).drain();
-      inFlight.shift();
-      if (next < parts.length) launch();
-    }
-  } finally {
-    abort.abort(new FerryError("download stopped"));
+  while (next < parts.length && inFlight.length < opts.concurrency) launch();
+  while (inFlight.length > 0) {
+    // The part in turn streams straight through as its bytes arrive; the parts after it fill
+    // in the background. Only parts ahead of the reader are held, as the chunks the network
+    // delivered (no copying into part-sized buffers, which would only add garbage).
+    yield* (inFlight[0] as PartBuffer).drain();
+    inFlight.shift();
+    if (next < parts.length) launch();
   }
 }
 
@@ -226,31 +294,36 @@ class PartBuffer {
   }
 }
 
+/** Where a range stops; lowered while it runs when the rest of it goes to other connections. */
+interface RangeEnd {
+  end: number;
+}
+
 /**
- * Yields the bytes of `[start, end)` from the download URL. A connection that breaks mid-body is
- * reopened from the next byte needed; a URL that stopped working is renewed.
+ * Yields the bytes of `[start, stop.end)` from the download URL. A connection that breaks
+ * mid-body is reopened from the next byte needed; a URL that stopped working is renewed.
  */
 async function* rangeWithResume(
   core: GraphCore,
   link: DownloadLink,
   path: string,
   start: number,
-  end: number,
+  stop: RangeEnd,
   signal?: AbortSignal,
 ): AsyncGenerator<Uint8Array> {
   let offset = start;
   const began = Date.now();
   let renewals = 0;
-  for (let attempt = 1; offset < end; attempt++) {
+  for (let attempt = 1; offset < stop.end; attempt++) {
     const url = link.current();
-    let response: Response;
+    let response: BodyResponse;
     try {
-      response = await core.transport.send({
+      response = await core.transport.sendForBody({
         method: "GET",
         url,
         path,
         auth: false,
-        headers: { range: `bytes=${offset}-${end - 1}` },
+        headers: { range: `bytes=${offset}-${stop.end - 1}` },
         accept: (s) => EXPIRED_LINK.has(s),
         ...(signal ? { signal } : {}),
       });
@@ -258,7 +331,7 @@ async function* rangeWithResume(
       throw error instanceof GraphError ? error : withPath(error, path);
     }
     if (EXPIRED_LINK.has(response.status)) {
-      await cancelBody(response);
+      await response.cancel();
       if (++renewals > 3)
         throw new FerryError(
           `${path}: the download URL keeps being refused (HTTP ${response.status}); try again later`,
@@ -271,36 +344,37 @@ async function* rangeWithResume(
     if (response.status === 206) {
       const got = /bytes (\d+)-/.exec(response.headers.get("content-range") ?? "");
       if (!got || Number(got[1]) !== offset) {
-        await cancelBody(response);
+        await response.cancel();
         throw new FerryError(
           `${path}: the server answered a different range than asked (${response.headers.get("content-range")})`,
         );
       }
     }
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const chunks = response.chunks();
     try {
-      while (offset < end) {
-        const { done, value } = await reader.read();
+      while (offset < stop.end) {
+        const { done, value } = await chunks.next();
         if (done) break;
-        let chunk = value;
+        let chunk: Uint8Array = value;
         if (skip > 0) {
           const drop = Math.min(skip, chunk.length);
           skip -= drop;
           chunk = chunk.subarray(drop);
           if (chunk.length === 0) continue;
         }
-        if (chunk.length > end - offset) chunk = chunk.subarray(0, end - offset);
+        if (chunk.length > stop.end - offset) chunk = chunk.subarray(0, stop.end - offset);
         offset += chunk.length;
         yield chunk;
       }
-      if (offset < end)
-        throw new FerryError(`${path}: the connection closed early at byte ${offset} of ${end}`, {
+      if (offset < stop.end)
+        throw new FerryError(`${path}: the connection closed early at byte ${offset} of ${stop.end}`, {
           code: "closed_early",
         });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      // A body cut off mid-read (undici's TypeError "terminated", or our closed_early) resumes through the
-      // transport's retry path, so the retry is paced, counted and reported to onRetry like any other.
+      // A body cut off mid-read (undici's "other side closed" or fetch's "terminated", or our
+      // closed_early) resumes through the transport's retry path, so the retry is paced, counted
+      // and reported to onRetry like any other.
       const again = await core.transport.retryAfterBodyFailure({
         method: "GET",
         url,
@@ -312,10 +386,10 @@ async function* rangeWithResume(
       });
       if (!again) throw withPath(error, path);
     } finally {
-      // Every way out — done, failed, retrying, or the consumer stopping early (return() on this
-      // generator) — releases the connection instead of leaving the rest of the body unread.
-      await reader.cancel().catch(() => undefined);
-      reader.releaseLock();
+      // Every way out — done, failed, retrying, the range cut short, or the consumer stopping
+      // early (return() on this generator) — releases the connection instead of leaving the rest
+      // of the body unread.
+      await response.cancel();
     }
   }
 }
@@ -359,11 +433,6 @@ function verified(
     },
     { highWaterMark: 0 },
   );
-}
-
-/** Drops a body that will not be read, so its connection goes back to the pool (or is closed). */
-async function cancelBody(response: Response): Promise<void> {
-  await response.body?.cancel().catch(() => undefined);
 }
 
 function withPath(error: unknown, path: string): unknown {
