@@ -1,28 +1,46 @@
 // Whether one connection is enough for a large download, judged from its first bytes.
 //
-// Why a rate, and which: on the bench's 2 shared cores, one stream read through undici reached
-// 100–480 MB/s on the LAN profile and parallel parts were 1.3–2× slower there (more connections
-// only add TLS, buffers and server work when the CPU is the link). On the WAN profile every
-// connection is capped at 50 MB/s and only parallel parts beat the cap. A stream measured at
-// 80 MB/s or more is therefore kept alone: that is well above the capped rates seen (51–57 MB/s,
-// the emulator's 20 ms burst allowance included) and below what even a heavily loaded LAN run
-// showed once warm (97–155 MB/s at load average 8; cold, the first MiB alone took 22–37 ms).
+// Parallel parts pay off only when the link caps each connection and the client is left waiting
+// for bytes. Two measurements over the same window say so:
+// - the rate: a connection at 80 MB/s or more is kept alone. On the bench's WAN profile (each
+//   connection capped at 50 MB/s) the first connection measured 45–60 MB/s (the emulator's 20 ms
+//   burst allowance included), and one stream is all most links carry at 80 MB/s (640 Mbit/s).
+// - how busy this process's event loop was: a loop busy all the window long had bytes waiting
+//   for it, so the client's CPU, not the link, set the pace, and more connections would only add
+//   TLS, buffers and server work. On the bench's LAN profile, on 2 cores shared with the server
+//   and other jobs, the first connection measured only 26–114 MB/s, but with the loop busy 100% of
+//   the window every time; parallel parts were 1.3–2× slower there than one stream. On WAN the
+//   loop was busy 31–54% of the window (once 100%, on a machine at load average 8–11).
 
 export type Verdict = "one" | "parallel" | undefined;
 
 /** Bytes not counted while the process warms up (JIT, first TLS records): the first MiB. */
 const WARM_UP_BYTES = 1024 * 1024;
+/** A loop busier than this over the window had bytes waiting: the client's CPU is the link. */
+const BUSY = 0.9;
+
+interface Elu {
+  idle: number;
+  active: number;
+  utilization: number;
+}
+/** Node's event-loop utilization; browsers have none (then the rate alone decides). */
+const elu = (globalThis.performance as { eventLoopUtilization?: (since?: Elu) => Elu } | undefined)
+  ?.eventLoopUtilization;
 
 /**
  * Watches the first connection of a download: after the warm-up, over `windowMs` or `windowBytes`
- * (whichever comes first), its rate decides between one stream and parallel parts.
+ * (whichever comes first), its rate and the event loop's business decide between one stream and
+ * parallel parts.
  */
 export class LinkProbe {
   private seen = 0;
   private started: number | undefined;
+  private loopAtStart: Elu | undefined;
   private bytes = 0;
-  /** The rate measured (bytes per second), once decided. */
+  /** What was measured (bytes per second, and the loop's busy fraction), once decided. */
   rate = 0;
+  busy = 0;
 
   constructor(
     private readonly singleStreamRate: number,
@@ -32,15 +50,20 @@ export class LinkProbe {
 
   /** Counts a chunk; returns the verdict once the window is over, undefined until then. */
   chunk(length: number): Verdict {
+    if (this.singleStreamRate === Number.POSITIVE_INFINITY) return "parallel";
     this.seen += length;
     if (this.started === undefined) {
-      if (this.seen >= WARM_UP_BYTES) this.started = performance.now();
+      if (this.seen >= WARM_UP_BYTES) {
+        this.started = performance.now();
+        this.loopAtStart = elu?.call(performance);
+      }
       return undefined;
     }
     this.bytes += length;
     const elapsed = performance.now() - this.started;
     if (this.bytes < this.windowBytes && elapsed < this.windowMs) return undefined;
     this.rate = (this.bytes / elapsed) * 1000;
-    return this.rate >= this.singleStreamRate ? "one" : "parallel";
+    this.busy = this.loopAtStart ? (elu?.call(performance, this.loopAtStart).utilization ?? 0) : 0;
+    return this.rate >= this.singleStreamRate || this.busy > BUSY ? "one" : "parallel";
   }
 }

@@ -75,10 +75,7 @@ export class DownloadLink {
   ) {}
 
   static async open(core: GraphCore, path: string, signal?: AbortSignal): Promise<DownloadLink> {
-    const item = await core.json<DriveItem>("GET", core.itemUrl(path, { $select: SELECT }), {
-      path,
-      ...(signal ? { signal } : {}),
-    });
+    const item = await itemJson(core, core.itemUrl(path, { $select: SELECT }), path, signal);
     if (item.folder || !item.file)
       throw new FerryError(`${path} is a folder: only files can be downloaded`, { code: "is_a_folder" });
     return new DownloadLink(core, item, downloadUrl(item, path), path);
@@ -114,10 +111,7 @@ export class DownloadLink {
     if (stale !== this.url) return Promise.resolve(this.url);
     this.refreshing ??= (async () => {
       try {
-        const fresh = await this.core.json<DriveItem>("GET", this.core.idUrl(this.item.id ?? ""), {
-          path: this.path,
-          ...(signal ? { signal } : {}),
-        });
+        const fresh = await itemJson(this.core, this.core.idUrl(this.item.id ?? ""), this.path, signal);
         if (fresh.eTag !== this.item.eTag && fresh.cTag !== this.item.cTag) {
           throw new FerryError(
             `${this.path} changed on OneDrive while it was being downloaded; download it again`,
@@ -134,6 +128,14 @@ export class DownloadLink {
     })();
     return this.refreshing;
   }
+}
+
+/** GETs a driveItem the way the download's bytes will come (see Transport.sendReadBody). */
+function itemJson(core: GraphCore, url: string, path: string, signal?: AbortSignal): Promise<DriveItem> {
+  return core.transport.sendReadBody(
+    { method: "GET", url, path, ...(signal ? { signal } : {}) },
+    async (response) => JSON.parse(await response.text()) as DriveItem,
+  );
 }
 
 /**
