@@ -91,7 +91,11 @@ export async function undiciBody(url: string, init: BodyRequestInit): Promise<Bo
     if (init.redirect !== "follow" || answer.status < 300 || answer.status >= 400 || !location || hops >= 20)
       return answer;
     await answer.cancel();
-    target = new URL(location, target).href;
+    const next = new URL(location, target);
+    // As fetch does: credentials never follow a redirect to another origin (Graph's /content
+    // sends the client to a file host that needs none).
+    if (next.origin !== new URL(target).origin) delete headers.authorization;
+    target = next.href;
   }
 }
 
