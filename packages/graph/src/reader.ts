@@ -1,8 +1,9 @@
 // Downloads. Bytes come from the item's pre-authenticated `@microsoft.graph.downloadUrl`, fetched
-// without an Authorization header. Large files are fetched as parallel ranged parts (one
-// connection each, which is what beats a per-connection bandwidth limit); every part resumes from
-// its last received byte after a failure, and an expired URL is replaced by fetching the item again.
-// Whole-file downloads are checked against the QuickXorHash the service reports.
+// without an Authorization header. A large file starts on one connection; when that connection
+// proves slow while the client waits for bytes (a per-connection cap, as on Microsoft's file hosts
+// over a WAN), the rest comes as parallel ranged parts, one connection each. Every range resumes
+// from its last received byte after a failure, and an expired URL is replaced by fetching the item
+// again. Whole-file downloads are checked against the QuickXorHash the service reports.
 
 import type { DriveItem } from "@microsoft/microsoft-graph-types";
 import type { BodyResponse } from "./bodyStream.ts";
@@ -40,9 +41,10 @@ export interface Download {
   stream: ReadableStream<Uint8Array>;
 }
 
-// Eight connections beat a per-connection cap; 2 MiB parts keep each busy for several round trips
-// while the parts held ahead of the reader stay under ~16 MiB. (4 MiB parts were 25% faster on
-// a 20 ms, 50 MB/s link but pushed a 1 GiB download's peak RSS past 150 MB.)
+// Eight connections beat a per-connection cap (WAN profile, 50 MB/s each: 1 GiB at 175 MB/s, 3.6×
+// the Graph SDK's one stream, CPU-bound on 2 cores); 2 MiB parts keep each busy for several round
+// trips while the parts held ahead of the reader stay under ~16 MiB (peak RSS 142 MB for 1 GiB;
+// 4 MiB parts were no faster on the loaded bench machine and hold twice as much).
 const DEFAULTS = {
   concurrency: 8,
   partSize: 2 * 1024 * 1024,
@@ -51,7 +53,12 @@ const DEFAULTS = {
   singleStreamRate: 80_000_000,
 };
 type Options = typeof DEFAULTS & { signal?: AbortSignal };
-/** The first connection's rate is judged after this many bytes or milliseconds, whichever comes first. */
+/**
+ * The first connection is judged after this many bytes or milliseconds past its warm-up, whichever
+ * comes first. 100 ms is five round trips of the WAN profile and 5 MB at its cap: long enough that
+ * the emulator's 20 ms burst allowance and timer jitter stay under 20% of the rate, short enough
+ * that a 64 MiB download spends a tenth of its time there (8 MiB on LAN takes 15–80 ms).
+ */
 const PROBE_BYTES = 8 * 1024 * 1024;
 const PROBE_MS = 100;
 const SELECT = "id,name,size,eTag,cTag,file,folder,@microsoft.graph.downloadUrl";
@@ -205,7 +212,8 @@ async function* oneThenParallel(
       yield value;
       const verdict = probe.chunk(value.length);
       if (verdict === undefined) continue;
-      if (verdict === "one" || end - offset < opts.parallelThreshold) {
+      // Less than two parts left: not worth new connections.
+      if (verdict === "one" || end - offset < 2 * opts.partSize) {
         yield* first;
         return;
       }
