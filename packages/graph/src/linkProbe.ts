@@ -10,7 +10,11 @@
 //   TLS, buffers and server work. On the bench's LAN profile, on 2 cores shared with the server
 //   and other jobs, the first connection measured only 26–114 MB/s, but with the loop busy 100% of
 //   the window every time; parallel parts were 1.3–2× slower there than one stream. On WAN the
-//   loop was busy 31–54% of the window (once 100%, on a machine at load average 8–11).
+//   loop was busy 23–54% of the window when the machine was quiet.
+// A slow window with a busy loop decides nothing: on a machine at load average 10, WAN windows
+// were sometimes busy 100% too (the process waiting for a core, not for bytes), and judging one
+// stream enough there cost 3× the time. So the probe looks again, up to WINDOWS windows, and only
+// a busy loop in every one of them keeps the download on one connection.
 
 export type Verdict = "one" | "parallel" | undefined;
 
@@ -18,6 +22,8 @@ export type Verdict = "one" | "parallel" | undefined;
 const WARM_UP_BYTES = 1024 * 1024;
 /** A loop busier than this over the window had bytes waiting: the client's CPU is the link. */
 const BUSY = 0.9;
+/** Windows a slow connection on a busy loop is watched before one stream is judged enough. */
+const WINDOWS = 4;
 
 interface Elu {
   idle: number;
@@ -29,16 +35,17 @@ const elu = (globalThis.performance as { eventLoopUtilization?: (since?: Elu) =>
   ?.eventLoopUtilization;
 
 /**
- * Watches the first connection of a download: after the warm-up, over `windowMs` or `windowBytes`
- * (whichever comes first), its rate and the event loop's business decide between one stream and
- * parallel parts.
+ * Watches the first connection of a download: after the warm-up, over windows of `windowMs` or
+ * `windowBytes` (whichever comes first), its rate and the event loop's business decide between one
+ * stream and parallel parts.
  */
 export class LinkProbe {
   private seen = 0;
   private started: number | undefined;
   private loopAtStart: Elu | undefined;
   private bytes = 0;
-  /** What was measured (bytes per second, and the loop's busy fraction), once decided. */
+  private windows = 0;
+  /** What the last window measured (bytes per second, and the loop's busy fraction). */
   rate = 0;
   busy = 0;
 
@@ -48,15 +55,12 @@ export class LinkProbe {
     private readonly windowBytes: number,
   ) {}
 
-  /** Counts a chunk; returns the verdict once the window is over, undefined until then. */
+  /** Counts a chunk; returns the verdict once there is one, undefined until then. */
   chunk(length: number): Verdict {
     if (this.singleStreamRate === Number.POSITIVE_INFINITY) return "parallel";
     this.seen += length;
     if (this.started === undefined) {
-      if (this.seen >= WARM_UP_BYTES) {
-        this.started = performance.now();
-        this.loopAtStart = elu?.call(performance);
-      }
+      if (this.seen >= WARM_UP_BYTES) this.startWindow();
       return undefined;
     }
     this.bytes += length;
@@ -64,6 +68,16 @@ export class LinkProbe {
     if (this.bytes < this.windowBytes && elapsed < this.windowMs) return undefined;
     this.rate = (this.bytes / elapsed) * 1000;
     this.busy = this.loopAtStart ? (elu?.call(performance, this.loopAtStart).utilization ?? 0) : 0;
-    return this.rate >= this.singleStreamRate || this.busy > BUSY ? "one" : "parallel";
+    if (this.rate >= this.singleStreamRate) return "one";
+    if (this.busy <= BUSY) return "parallel";
+    if (++this.windows >= WINDOWS) return "one";
+    this.startWindow();
+    return undefined;
+  }
+
+  private startWindow(): void {
+    this.started = performance.now();
+    this.loopAtStart = elu?.call(performance);
+    this.bytes = 0;
   }
 }

@@ -61,8 +61,8 @@ type Options = typeof DEFAULTS & { signal?: AbortSignal };
  * 100 to 60 ms took a 64 MiB WAN download from 0.52–0.57 s to 0.47–0.51 s (the SDK: 1.43 s).
  * On LAN 8 MiB arrive in 15–80 ms, so the window mostly ends on bytes.
  */
-const PROBE_BYTES = 8 * 1024 * 1024;
-const PROBE_MS = 60;
+export const PROBE_BYTES = 8 * 1024 * 1024;
+export const PROBE_MS = 60;
 const SELECT = "id,name,size,eTag,cTag,file,folder,@microsoft.graph.downloadUrl";
 /** The statuses Microsoft's file hosts answer for an expired or revoked pre-authenticated URL. */
 const EXPIRED_LINK = new Set([401, 403, 404, 410]);
@@ -165,18 +165,31 @@ export async function openDownload(
   options: DownloadOptions = {},
 ): Promise<Download> {
   const link = await DownloadLink.open(core, path, options.signal);
-  const size = link.item.size ?? 0;
-  const start = clamp(options.start ?? 0, size);
-  const end = clamp(options.end ?? size, size);
-  const length = Math.max(0, end - start);
-  const whole = start === 0 && end === size;
-  const expected = whole ? (link.item.file?.hashes?.quickXorHash ?? undefined) : undefined;
-  const opts = { ...DEFAULTS, ...definedOnly(options) };
+  const { start, end, length, expected } = span(link, options);
+  const opts = downloadOptions(options);
   const source =
     length >= opts.parallelThreshold && opts.concurrency > 1
       ? oneThenParallel(core, link, path, start, end, opts)
       : rangeWithResume(core, link, path, start, { end }, opts.signal);
   return { item: link.item, length, stream: verified(source, path, length, expected, options.onProgress) };
+}
+
+/** The bytes a download covers, and the hash to check them against when that is the whole file. */
+export function span(
+  link: DownloadLink,
+  options: Pick<DownloadOptions, "start" | "end">,
+): { start: number; end: number; length: number; expected: string | undefined } {
+  const size = link.size;
+  const start = clamp(options.start ?? 0, size);
+  const end = clamp(options.end ?? size, size);
+  const whole = start === 0 && end === size;
+  const expected = whole ? (link.item.file?.hashes?.quickXorHash ?? undefined) : undefined;
+  return { start, end, length: Math.max(0, end - start), expected };
+}
+
+/** The options with the defaults filled in. */
+export function downloadOptions(options: DownloadOptions): Options & DownloadOptions {
+  return { ...DEFAULTS, ...definedOnly(options) };
 }
 
 /**
@@ -307,7 +320,7 @@ class PartBuffer {
 }
 
 /** Where a range stops; lowered while it runs when the rest of it goes to other connections. */
-interface RangeEnd {
+export interface RangeEnd {
   end: number;
 }
 
@@ -315,7 +328,7 @@ interface RangeEnd {
  * Yields the bytes of `[start, stop.end)` from the download URL. A connection that breaks
  * mid-body is reopened from the next byte needed; a URL that stopped working is renewed.
  */
-async function* rangeWithResume(
+export async function* rangeWithResume(
   core: GraphCore,
   link: DownloadLink,
   path: string,

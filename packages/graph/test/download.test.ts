@@ -1,6 +1,9 @@
 // How a large download spreads over connections (one stream, or parallel parts after the first
 // connection's probe), and the undici body path every download now reads through when the client
 // has no `fetch` of its own: cancelling, redirects, and the connection left usable.
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { quickXorHash } from "../src/index.ts";
 import { bytes, expectSameBytes, type Harness, harness } from "./support.ts";
@@ -71,6 +74,60 @@ describe("connections per download", () => {
     // 18 MiB in 2 MiB parts: the first connection's part and 8 more.
     expect(requests).toBeGreaterThanOrEqual(9);
     expect(od.stats.retries - retriesBefore).toBe(2);
+  });
+});
+
+describe("downloadTo: parts written in place", () => {
+  it("writes parallel parts where they belong as they arrive, and the file checks against the hash", async () => {
+    const od = h.client("personal");
+    const data = bytes(26 * MiB + 7, 56);
+    await od.upload("strategy/to-file.bin", data);
+    await h.emu.admin.settings({ bandwidth: 5_000_000 });
+    const dir = await mkdtemp(join(tmpdir(), "ferry-dlto-"));
+    try {
+      let last = 0;
+      const requests = await dlRequests(() =>
+        od.downloadTo("strategy/to-file.bin", join(dir, "f.bin"), {
+          onProgress: (done, total) => {
+            expect(done).toBeGreaterThan(last);
+            expect(total).toBe(data.length);
+            last = done;
+          },
+        }),
+      );
+      expect(requests).toBeGreaterThan(2);
+      expect(last).toBe(data.length);
+      expectSameBytes(new Uint8Array(await readFile(join(dir, "f.bin"))), data);
+      expect(await readdir(dir)).toEqual(["f.bin"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("resumes parts cut mid-body in place, and a corrupted part fails the hash and leaves no file", async () => {
+    const od = h.client("personal");
+    const data = bytes(18 * MiB + 5, 57);
+    await od.upload("strategy/to-file-2.bin", data);
+    const dir = await mkdtemp(join(tmpdir(), "ferry-dlto-"));
+    try {
+      const split = { singleStreamRate: Number.POSITIVE_INFINITY };
+      await h.emu.admin.faults({ method: "GET", path: "/dl/", count: 3, kind: "reset", afterBytes: 500_000 });
+      const retriesBefore = od.stats.retries;
+      await od.downloadTo("strategy/to-file-2.bin", join(dir, "ok.bin"), split);
+      expect(od.stats.retries - retriesBefore).toBe(3);
+      expectSameBytes(new Uint8Array(await readFile(join(dir, "ok.bin"))), data);
+
+      await h.emu.admin.clearFaults();
+      await h.emu.admin.faults({ route: "/dl/", kind: "corrupt", afterBytes: 1000, durationSeconds: 3600 });
+      await expect(
+        od.downloadTo("strategy/to-file-2.bin", join(dir, "bad.bin"), split),
+      ).rejects.toMatchObject({
+        name: "IntegrityError",
+      });
+      expect(await readdir(dir)).toEqual(["ok.bin"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
