@@ -56,13 +56,16 @@ const DEFAULTS = {
 type Options = typeof DEFAULTS & { signal?: AbortSignal };
 /**
  * The first connection is judged after this many bytes or milliseconds past its warm-up, whichever
- * comes first. On the WAN profile a 60 ms window read 49–56 MB/s (100 ms windows: 45–60), well
- * under the 80 MB/s bar, and it is time spent on one connection where eight would do: going from
- * 100 to 60 ms took a 64 MiB WAN download from 0.52–0.57 s to 0.47–0.51 s (the SDK: 1.43 s).
- * On LAN 8 MiB arrive in 15–80 ms, so the window mostly ends on bytes.
+ * comes first. On the WAN profile 60 ms windows read 49–56 MB/s (100 ms windows: 45–60), well
+ * under the 80 MB/s bar even with the emulator's 1 MB burst allowance inside the window (at 50 ms:
+ * at most 70 MB/s). The window is time spent on one connection where eight would do: going from
+ * 100 to 60 ms took a 64 MiB WAN download from 0.52–0.57 s to 0.47–0.51 s (the SDK: 1.43 s), and
+ * 50 ms with a 256 KiB warm-up measured 0.47–0.70 s in the same conditions as 0.50–0.61 s at 60 ms
+ * and 1 MiB (within the machine's noise; kept because the window can only cost). On LAN 8 MiB
+ * arrive in 15–80 ms, so the window mostly ends on bytes.
  */
 export const PROBE_BYTES = 8 * 1024 * 1024;
-export const PROBE_MS = 60;
+export const PROBE_MS = 50;
 const SELECT = "id,name,size,eTag,cTag,file,folder,@microsoft.graph.downloadUrl";
 /** The statuses Microsoft's file hosts answer for an expired or revoked pre-authenticated URL. */
 const EXPIRED_LINK = new Set([401, 403, 404, 410]);
@@ -195,14 +198,16 @@ export function downloadOptions(options: DownloadOptions): Options & DownloadOpt
 /**
  * One connection first; parallel parts only when that connection turns out slow. The first request
  * asks for the whole range, and its rate is measured over its first bytes (from the first chunk, so
- * the round trip to the first byte does not count). A connection at `singleStreamRate` or more
- * carries the whole download: on such a link more connections only add CPU (TLS, buffers, one
- * request per part), and on the 2-core bench machine CPU is what a LAN download is short of.
+ * the round trip to the first byte does not count). A connection at `singleStreamRate` or more,
+ * or one whose client was too busy to read faster, carries the whole download: there more
+ * connections only add CPU (TLS, buffers, one request per part), and on the 2-core bench machine
+ * CPU is what a LAN download is short of.
  * Below it, the link caps each connection (Microsoft's file hosts, a WAN), and parallel parts are
  * what beat the cap: the first connection finishes one more part and closes, the rest of the range
- * goes to `concurrency` connections part by part. Deciding once, early, from one absolute rate
- * avoids what sank the previous attempt (a ramp that added streams while throughput rose read the
- * noise of a loaded machine as gains and was slower than the SDK on LAN; see bench/RESULTS.md).
+ * goes to `concurrency` connections part by part. Deciding early from absolute measurements (see
+ * linkProbe.ts) avoids what sank the previous attempt (a ramp that added streams while throughput
+ * rose read the noise of a loaded machine as gains and was slower than the SDK on LAN; see
+ * bench/RESULTS.md).
  */
 async function* oneThenParallel(
   core: GraphCore,
