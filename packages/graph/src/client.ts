@@ -5,6 +5,7 @@ import type { DriveItem } from "@microsoft/microsoft-graph-types";
 import { copyItem } from "./copy.ts";
 import { type DeltaResult, delta } from "./delta.ts";
 import { ConflictError, FerryError, GraphError, NotFoundError } from "./errors.ts";
+import { downloadToHandle } from "./fileDownload.ts";
 import { GraphCore, type Query } from "./graphCore.ts";
 import { type IterateOptions, iterateChildren } from "./listing.ts";
 import { normalizePath } from "./paths.ts";
@@ -32,7 +33,7 @@ export interface OneDriveClientOptions {
   fetch?: FetchLike;
   retry?: Partial<RetryOptions>;
   /** Defaults for downloads (parallel parts). */
-  download?: Pick<DownloadOptions, "concurrency" | "partSize" | "parallelThreshold">;
+  download?: Pick<DownloadOptions, "concurrency" | "partSize" | "parallelThreshold" | "singleStreamRate">;
   onRetry?: (event: RetryEvent) => void;
 }
 
@@ -120,14 +121,14 @@ export class OneDriveClient {
    */
   async downloadTo(path: string, localFile: string, options: DownloadOptions = {}): Promise<DriveItem> {
     const [{ open, rename, rm }] = await Promise.all([import("node:fs/promises")]);
-    const { item, stream } = await this.openDownload(path, options);
+    const link = await DownloadLink.open(this.core, path, options.signal);
     const partial = `${localFile}.ferry-partial`;
     const handle = await open(partial, "w");
     try {
-      for await (const chunk of chunksOf(stream)) await handle.write(chunk);
+      await downloadToHandle(this.core, link, path, handle, { ...this.downloadDefaults, ...options });
       await handle.close();
       await rename(partial, localFile);
-      return item;
+      return link.item;
     } catch (error) {
       await handle.close().catch(() => undefined);
       await rm(partial, { force: true });

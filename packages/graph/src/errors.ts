@@ -226,7 +226,7 @@ interface GraphErrorBody {
  * Consumes the response body.
  */
 export async function graphErrorFromResponse(
-  response: Response,
+  response: Pick<Response, "status" | "text"> & { headers: { get(name: string): string | null } },
   context: RequestContext,
 ): Promise<GraphError> {
   let text = "";

@@ -24,10 +24,19 @@ export class QuickXorHash {
   #length = 0;
 
   update(bytes: Uint8Array): this {
+    return this.updateAt(this.#length, bytes);
+  }
+
+  /**
+   * Adds `bytes` found at `offset` in the file, in any order: XOR is order-free and byte k's place
+   * depends only on k, so parts downloaded in parallel are hashed as they land. Every byte of the
+   * file must be added exactly once before `digest()`, whose length is the furthest byte seen.
+   */
+  updateAt(offset: number, bytes: Uint8Array): this {
     const n = bytes.length;
     const block = this.#block;
-    let pos = this.#length % BLOCK_BYTES;
-    this.#length += n;
+    let pos = offset % BLOCK_BYTES;
+    this.#length = Math.max(this.#length, offset + n);
     let i = 0;
 
     // BLOCK_BYTES is a multiple of 4, so reaching word alignment never wraps the block.

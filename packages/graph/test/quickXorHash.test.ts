@@ -104,3 +104,33 @@ describe("QuickXorHash", () => {
     expect(quickXorHash(view)).toBe(quickXorHash(new Uint8Array(36).fill(0x11)));
   });
 });
+
+describe("QuickXorHash.updateAt", () => {
+  it("gives the in-order digest whatever order the pieces come in (parallel parts)", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 9000 }),
+        fc.array(fc.nat({ max: 9000 }), { maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (data, cutsRaw, order) => {
+          const cuts = [...new Set([0, ...cutsRaw.map((c) => c % (data.length + 1)), data.length])].sort(
+            (a, b) => a - b,
+          );
+          const pieces = cuts.slice(1).map((end, i) => [cuts[i] as number, end] as const);
+          // A shuffle driven by `order`, so fast-check can shrink it.
+          for (let i = pieces.length - 1; i > 0; i--) {
+            const j = (order[i % Math.max(1, order.length)] ?? 0) % (i + 1);
+            [pieces[i], pieces[j]] = [
+              pieces[j] as (typeof pieces)[number],
+              pieces[i] as (typeof pieces)[number],
+            ];
+          }
+          const hash = new QuickXorHash();
+          for (const [start, end] of pieces)
+            hash.updateAt(start, atOffset(data.subarray(start, end), start % 4));
+          expect(hash.digest()).toBe(referenceQuickXorHash(data));
+        },
+      ),
+    );
+  });
+});
