@@ -15,7 +15,12 @@ export type {
   SeedRequest,
   SeedResult,
 } from "./admin/adminApi.ts";
-export { EmulatorAdmin, EmulatorAdminError, type RequestFilter } from "./admin/adminClient.ts";
+export {
+  countRequests,
+  EmulatorAdmin,
+  EmulatorAdminError,
+  type RequestFilter,
+} from "./admin/adminClient.ts";
 export { generatedBytes } from "./admin/generatedContent.ts";
 export type { FaultKind, ScriptedFault, ScriptedFaultSpec } from "./chaos/scriptedFaults.ts";
 export type { CountersSnapshot } from "./counters.ts";

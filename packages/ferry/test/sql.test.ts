@@ -4,6 +4,7 @@
 
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { countRequests } from "@ferry/emulator";
 import { tableFromArrays } from "apache-arrow";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import {
@@ -29,9 +30,11 @@ const REGIONS = ["north", "south", "east", "west"];
 
 async function traffic() {
   const { requests, bytesOut } = await stack.emu.admin.counters();
-  const count = (re: RegExp) =>
-    requests.filter((r) => r.method === "GET" && re.test(r.route)).reduce((n, r) => n + r.count, 0);
-  return { bytesOut, content: count(/\/dl\//), metadata: count(/^GET \/drive\/(root|items)/) };
+  return {
+    bytesOut,
+    content: countRequests(requests, { method: "GET", route: /\/dl\// }),
+    metadata: countRequests(requests, { method: "GET", route: /^GET \/drive\/(root|items)/ }),
+  };
 }
 
 beforeAll(async () => {

@@ -7,21 +7,19 @@
 import type { TokenSlice } from "./csvReader.ts";
 import type { CsvRowBuilder } from "./csvRows.ts";
 import type { CsvTokenizer } from "./csvTokenizer.ts";
+import { PlainAsyncIterator } from "./plainAsyncIterator.ts";
 
-export class CsvRowIterator<T> implements AsyncGenerator<T, undefined> {
+export class CsvRowIterator<T> extends PlainAsyncIterator<T> {
   private tokens: CsvTokenizer | undefined;
   private record = 0;
-  private done = false;
   /** The refill under way, so that calls made without waiting queue behind it. */
   private refilling: Promise<IteratorResult<T, undefined>> | undefined;
 
   constructor(
     private readonly slices: AsyncGenerator<TokenSlice>,
     private readonly builder: CsvRowBuilder,
-  ) {}
-
-  [Symbol.asyncIterator](): this {
-    return this;
+  ) {
+    super();
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
@@ -74,28 +72,8 @@ export class CsvRowIterator<T> implements AsyncGenerator<T, undefined> {
     }
   }
 
-  private async fail(error: unknown): Promise<never> {
-    await this.close();
-    throw error;
-  }
-
-  private async close(): Promise<void> {
-    this.done = true;
+  protected async release(): Promise<void> {
     this.tokens = undefined;
     await this.slices.return(undefined);
-  }
-
-  async return(): Promise<IteratorResult<T, undefined>> {
-    await this.close();
-    return { done: true, value: undefined };
-  }
-
-  async throw(error: unknown): Promise<IteratorResult<T, undefined>> {
-    await this.close();
-    throw error;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
   }
 }

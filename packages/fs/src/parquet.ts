@@ -26,7 +26,7 @@ import {
   tableToRows,
 } from "./arrowRows.ts";
 import { ParquetColumnBuilder } from "./parquetColumn.ts";
-import { type ParquetGroup, parquetGroups } from "./parquetGroups.ts";
+import { groupSpans, type ParquetGroup, parquetGroups } from "./parquetGroups.ts";
 import { type CacheOption, resolveUrl } from "./registry.ts";
 import { type RowBatch, RowBatchIterator } from "./rowBatchIterator.ts";
 import type { FileInfo, RandomAccessFile } from "./types.ts";
@@ -230,13 +230,7 @@ async function* filteredGroups(
   first: number,
   last: number,
 ): AsyncGenerator<Row[]> {
-  let groupStart = 0;
-  for (const group of metadata.row_groups) {
-    const groupEnd = groupStart + Number(group.num_rows);
-    const rowStart = Math.max(first, groupStart);
-    const rowEnd = Math.min(last, groupEnd);
-    groupStart = groupEnd;
-    if (rowStart >= rowEnd) continue;
+  for (const [rowStart, rowEnd] of groupSpans(metadata, first, last)) {
     yield await parquetReadObjects({
       file,
       metadata,

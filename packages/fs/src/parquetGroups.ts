@@ -29,15 +29,7 @@ export async function* parquetGroups(
   first: number,
   last: number,
 ): AsyncGenerator<ParquetGroup> {
-  const spans: [number, number][] = [];
-  let groupStart = 0;
-  for (const group of metadata.row_groups) {
-    const groupEnd = groupStart + Number(group.num_rows);
-    const rowStart = Math.max(first, groupStart);
-    const rowEnd = Math.min(last, groupEnd);
-    groupStart = groupEnd;
-    if (rowStart < rowEnd) spans.push([rowStart, rowEnd]);
-  }
+  const spans = groupSpans(metadata, first, last);
   const read = ([rowStart, rowEnd]: [number, number]) => {
     const reading = readGroup(file, metadata, names, rowStart, rowEnd);
     // Awaited in turn below; a group read ahead and then left (the caller stopped) must not
@@ -52,6 +44,20 @@ export async function* parquetGroups(
     next = following ? read(following) : undefined;
     yield await current;
   }
+}
+
+/** Each row group's share of file rows `[first, last)` as `[rowStart, rowEnd)`, in order; groups outside are left out. */
+export function groupSpans(metadata: FileMetaData, first: number, last: number): [number, number][] {
+  const spans: [number, number][] = [];
+  let groupStart = 0;
+  for (const group of metadata.row_groups) {
+    const groupEnd = groupStart + Number(group.num_rows);
+    const rowStart = Math.max(first, groupStart);
+    const rowEnd = Math.min(last, groupEnd);
+    groupStart = groupEnd;
+    if (rowStart < rowEnd) spans.push([rowStart, rowEnd]);
+  }
+  return spans;
 }
 
 async function readGroup(

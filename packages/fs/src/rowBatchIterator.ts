@@ -5,23 +5,22 @@
 // never all made at once. It behaves as a generator does for `for await`: errors end it, and
 // `return()` (a `break` in the loop) closes the source.
 
+import { PlainAsyncIterator } from "./plainAsyncIterator.ts";
+
 /** A batch of `count` rows; `row(i)` makes row `i`. */
 export interface RowBatch<T> {
   count: number;
   row(index: number): T;
 }
 
-export class RowBatchIterator<T> implements AsyncGenerator<T, undefined> {
+export class RowBatchIterator<T> extends PlainAsyncIterator<T> {
   private batch: RowBatch<T> | undefined;
   private index = 0;
-  private done = false;
   /** The refill under way, so that calls made without waiting queue behind it. */
   private refilling: Promise<IteratorResult<T, undefined>> | undefined;
 
-  constructor(private readonly batches: AsyncGenerator<RowBatch<T>>) {}
-
-  [Symbol.asyncIterator](): this {
-    return this;
+  constructor(private readonly batches: AsyncGenerator<RowBatch<T>>) {
+    super();
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
@@ -69,28 +68,8 @@ export class RowBatchIterator<T> implements AsyncGenerator<T, undefined> {
     }
   }
 
-  private async fail(error: unknown): Promise<never> {
-    await this.close();
-    throw error;
-  }
-
-  private async close(): Promise<void> {
-    this.done = true;
+  protected async release(): Promise<void> {
     this.batch = undefined;
     await this.batches.return(undefined);
-  }
-
-  async return(): Promise<IteratorResult<T, undefined>> {
-    await this.close();
-    return { done: true, value: undefined };
-  }
-
-  async throw(error: unknown): Promise<IteratorResult<T, undefined>> {
-    await this.close();
-    throw error;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
   }
 }

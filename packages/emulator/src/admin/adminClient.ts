@@ -147,29 +147,11 @@ export class EmulatorAdmin {
   }
 
   /**
-   * How many requests the emulator answered that match `filter`, summed over its counters: `method`
-   * exactly, `route` as a substring of the route label (e.g. `oauth2/v2.0/token`, `/up/`) or a
-   * pattern, `status` exactly or by a test. An empty filter counts every request.
+   * How many requests the emulator answered that match `filter`, summed over its counters (see
+   * `countRequests`). An empty filter counts every request.
    */
   async requestCount(filter: RequestFilter = {}): Promise<number> {
-    const { requests } = await this.counters();
-    return requests
-      .filter((r) => filter.method === undefined || r.method === filter.method.toUpperCase())
-      .filter((r) =>
-        filter.route === undefined
-          ? true
-          : typeof filter.route === "string"
-            ? r.route.includes(filter.route)
-            : filter.route.test(r.route),
-      )
-      .filter((r) =>
-        filter.status === undefined
-          ? true
-          : typeof filter.status === "number"
-            ? r.status === filter.status
-            : filter.status(r.status),
-      )
-      .reduce((n, r) => n + r.count, 0);
+    return countRequests((await this.counters()).requests, filter);
   }
 
   /** Successful `refresh_token` grants at the token endpoint since the counters were last reset. */
@@ -215,4 +197,29 @@ export class EmulatorAdmin {
     }
     return body as T;
   }
+}
+
+/**
+ * The requests in one counters snapshot that match `filter`: `method` exactly, `route` as a substring of
+ * the route label (e.g. `oauth2/v2.0/token`, `/up/`) or a pattern, `status` exactly or by a test. For
+ * several counts from the same moment (one `counters()` call), where `requestCount` would fetch each anew.
+ */
+export function countRequests(requests: AdminCounters["requests"], filter: RequestFilter = {}): number {
+  return requests
+    .filter((r) => filter.method === undefined || r.method === filter.method.toUpperCase())
+    .filter((r) =>
+      filter.route === undefined
+        ? true
+        : typeof filter.route === "string"
+          ? r.route.includes(filter.route)
+          : filter.route.test(r.route),
+    )
+    .filter((r) =>
+      filter.status === undefined
+        ? true
+        : typeof filter.status === "number"
+          ? r.status === filter.status
+          : filter.status(r.status),
+    )
+    .reduce((n, r) => n + r.count, 0);
 }
