@@ -79,6 +79,24 @@ export function isTransientNetworkError(error: unknown, signal?: AbortSignal): b
   return networkFailure(error) !== undefined;
 }
 
+/**
+ * True for any failure to get an answer over the network, transient or not (a host that does not resolve
+ * included): what the transport reports as `network_error` once the retries are spent.
+ */
+export function isNetworkFailure(error: unknown): boolean {
+  if (networkFailure(error) !== undefined) return true;
+  for (
+    let current = error, depth = 0;
+    depth < 6 && typeof current === "object" && current !== null;
+    depth++
+  ) {
+    const code = (current as { code?: unknown }).code;
+    if (code === "ENOTFOUND" || code === "EAI_NONAME" || code === "ECONNREFUSED") return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 function networkFailure(error: unknown): "notSent" | "maybeSent" | undefined {
   let found: "notSent" | "maybeSent" | undefined;
   let current: unknown = error;

@@ -3,9 +3,9 @@
 // refresh and error mapping are written once.
 
 import { type Answer, type BodyRequestInit, type BodyResponse, fetchBody, undiciBody } from "./bodyStream.ts";
-import { graphErrorFromResponse, parseRetryAfter, redactSecrets } from "./errors.ts";
+import { FerryError, graphErrorFromResponse, parseRetryAfter, redactSecrets } from "./errors.ts";
 import { Pacer } from "./pacer.ts";
-import { type RetryOptions, RetryPolicy } from "./retryPolicy.ts";
+import { isNetworkFailure, type RetryOptions, RetryPolicy } from "./retryPolicy.ts";
 
 /**
  * Where access tokens come from. Asked with `forceRefresh` after Graph rejected a token with 401,
@@ -229,7 +229,9 @@ export class Transport {
           idempotent,
           signal: req.signal,
         });
-        if (!decision.retry || !replayable) throw error;
+        if (!decision.retry) throw unreachable(error, method, req.url, req.signal);
+        // A streamed body cannot be sent again from here: the caller resumes it (an upload session's fragment).
+        if (!replayable) throw error;
         await this.backoff(method, path, attempt, decision.delayMs, describe(error), req.signal);
         continue;
       }
@@ -294,6 +296,21 @@ function sig(signal: AbortSignal | undefined): { signal?: AbortSignal } {
 
 function retryAfterSeconds(response: Answer): number | undefined {
   return parseRetryAfter(response.headers.get("retry-after"));
+}
+
+/**
+ * A request that got no answer at all, once the retries are spent, said for people: which host, and the socket's
+ * code (`fetch failed` alone names neither). The original stays as `cause`, where the retry policy still finds it
+ * (`networkFailure` walks causes), so a caller that resumes sees the same failure as before. The caller's own abort
+ * and Ferry's own errors (the broker's, say) pass unchanged.
+ */
+function unreachable(error: unknown, method: string, url: string, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted || error instanceof FerryError || !isNetworkFailure(error)) return error;
+  const { origin } = new URL(url);
+  return new FerryError(
+    `${method} to ${origin} got no answer: ${describe(error)}; check the network, and FERRY_GRAPH_URL if Graph is meant to be elsewhere`,
+    { code: "network_error", cause: error },
+  );
 }
 
 function describe(error: unknown): string {

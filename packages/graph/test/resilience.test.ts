@@ -1,9 +1,18 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { countRequests } from "@ferry/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { GraphError, quickXorHash, type RetryEvent, UploadSessionGoneError } from "../src/index.ts";
+import {
+  FerryError,
+  GraphError,
+  OneDriveClient,
+  quickXorHash,
+  type RetryEvent,
+  UploadSessionGoneError,
+} from "../src/index.ts";
 import { bytes, expectSameBytes, type Harness, harness } from "./support.ts";
 
 const MiB = 1024 * 1024;
@@ -74,7 +83,11 @@ describe("upload sessions that end mid-upload", () => {
       await expiry.expired();
       expect(item.size).toBe(data.length);
       expectSameBytes(await od.download("expire/e.bin"), data);
-      const sessions = await h.emu.admin.requestCount({ method: "POST", route: "createUploadSession", status: 200 });
+      const sessions = await h.emu.admin.requestCount({
+        method: "POST",
+        route: "createUploadSession",
+        status: 200,
+      });
       expect(sessions).toBeGreaterThanOrEqual(2);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -235,5 +248,29 @@ describe("creating folders through server errors", () => {
     await h.emu.admin.faults({ method: "POST", path: "/children", count: 1, status: 500 });
     await expect(od.mkdir("mk500-rename", { conflict: "rename" })).rejects.toThrow(/HTTP 500/);
     expect(od.stats.retries).toBe(0);
+  });
+});
+
+describe("a host that does not answer", () => {
+  it("is reported once the retries are spent as network_error, naming the host and the socket's code", async () => {
+    // A port that was just free: connections to it are refused.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const od = new OneDriveClient({
+      token: async () => "not-a-token",
+      baseUrl: `http://127.0.0.1:${port}/v1.0`,
+      retry: { maxAttempts: 2, baseDelayMs: 1, random: () => 0 },
+    });
+    const error = await od.stat("anything.txt").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(FerryError);
+    expect((error as FerryError).code).toBe("network_error");
+    expect((error as FerryError).message).toContain(`http://127.0.0.1:${port}`);
+    expect((error as FerryError).message).toContain("ECONNREFUSED");
+    expect(od.stats.retries).toBe(1);
   });
 });

@@ -56,6 +56,13 @@ export function driveFailure(error: unknown, path: string): unknown {
       `OneDrive refused the request for ${where} (${error.status} ${error.code}). Try again shortly.`,
     );
   }
+  if (error instanceof FerryError && error.code === "network_error") {
+    return new HttpError(
+      502,
+      "provider_error",
+      `OneDrive could not be reached for ${where} (the network between the broker and Microsoft failed). Try again shortly.`,
+    );
+  }
   if (error instanceof FerryError) return new HttpError(400, "invalid_request", `${error.message}.`);
   return error;
 }
