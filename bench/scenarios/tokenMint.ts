@@ -179,7 +179,11 @@ async function connect(ctx: BenchContext, brokerUrl: string, key: string): Promi
     brokerUrl,
     apiKey: key,
     // The broker's public URL (FERRY_PUBLIC_URL above, the redirect URI) is not where this process listens.
-    browser: new ScriptedBrowser({ reroute: { "http://127.0.0.1:7878": brokerUrl } }),
+    // It talks to the TLS emulator through node:https, which the harness's undici dispatcher does not reach.
+    browser: new ScriptedBrowser({
+      reroute: { "http://127.0.0.1:7878": brokerUrl },
+      ...(ctx.emu.ca ? { ca: ctx.emu.ca } : {}),
+    }),
   });
   if (done.status !== 200) throw new Error(`connecting OneDrive answered ${done.status}`);
 }
