@@ -7,13 +7,11 @@
 import type { TokenSlice } from "./csvReader.ts";
 import type { CsvRowBuilder } from "./csvRows.ts";
 import type { CsvTokenizer } from "./csvTokenizer.ts";
-import { PlainAsyncIterator } from "./plainAsyncIterator.ts";
+import { NO_ROW, PlainAsyncIterator } from "./plainAsyncIterator.ts";
 
 export class CsvRowIterator<T> extends PlainAsyncIterator<T> {
   private tokens: CsvTokenizer | undefined;
   private record = 0;
-  /** The refill under way, so that calls made without waiting queue behind it. */
-  private refilling: Promise<IteratorResult<T, undefined>> | undefined;
 
   constructor(
     private readonly slices: AsyncGenerator<TokenSlice>,
@@ -22,28 +20,18 @@ export class CsvRowIterator<T> extends PlainAsyncIterator<T> {
     super();
   }
 
-  next(): Promise<IteratorResult<T, undefined>> {
-    if (this.refilling) return this.refilling.then(() => this.next());
-    try {
-      const tokens = this.tokens;
-      if (tokens !== undefined) {
-        while (this.record < tokens.records) {
-          const row = this.builder.row(this.record++);
-          if (row !== undefined) return Promise.resolve({ done: false, value: row as T });
-        }
+  protected held(): T | typeof NO_ROW {
+    const tokens = this.tokens;
+    if (tokens !== undefined) {
+      while (this.record < tokens.records) {
+        const row = this.builder.row(this.record++);
+        if (row !== undefined) return row as T;
       }
-    } catch (error) {
-      return this.fail(error);
     }
-    if (this.done) return Promise.resolve({ done: true, value: undefined });
-    this.refilling = this.refill().finally(() => {
-      this.refilling = undefined;
-    });
-    return this.refilling;
+    return NO_ROW;
   }
 
-  /** Takes the next slice (or ends) and gives its first row. */
-  private async refill(): Promise<IteratorResult<T, undefined>> {
+  protected async refill(): Promise<IteratorResult<T, undefined>> {
     for (;;) {
       let next: IteratorResult<TokenSlice>;
       try {

@@ -78,12 +78,8 @@ export async function readParquet(
   url: string | URL,
   options: ReadParquetOptions = {},
 ): Promise<unknown[] | Table> {
-  const { fs, path } = await resolveUrl(url, options);
-  const file = await fs.open(path);
+  const { file, metadata, names, first, last } = await openParquet(url, options);
   try {
-    const metadata = await parquetMetadataAsync(file);
-    const names = options.columns ?? topLevelNames(metadata);
-    const [first, last] = rowRange(metadata, options);
     if (options.filter) {
       const rows: Row[] = [];
       // A loop, not push(...part): spreading a 100,000-row group would overflow the stack.
@@ -131,12 +127,8 @@ async function* rowBatches(
   url: string | URL,
   options: Omit<ReadParquetOptions, "as">,
 ): AsyncGenerator<RowBatch<Row>> {
-  const { fs, path } = await resolveUrl(url, options);
-  const file = await fs.open(path);
+  const { file, metadata, names, first, last } = await openParquet(url, options);
   try {
-    const metadata = await parquetMetadataAsync(file);
-    const names = options.columns ?? topLevelNames(metadata);
-    const [first, last] = rowRange(metadata, options);
     if (options.filter) {
       for await (const part of filteredGroups(file, metadata, options, first, last))
         yield { count: part.length, row: (i) => part[i] as Row };
@@ -170,12 +162,8 @@ export async function* streamParquetBatches(
   url: string | URL,
   options: Omit<ReadParquetOptions, "as" | "filter"> = {},
 ): AsyncGenerator<RecordBatch, undefined> {
-  const { fs, path } = await resolveUrl(url, options);
-  const file = await fs.open(path);
+  const { file, metadata, names, first, last } = await openParquet(url, options);
   try {
-    const metadata = await parquetMetadataAsync(file);
-    const names = options.columns ?? topLevelNames(metadata);
-    const [first, last] = rowRange(metadata, options);
     const kinds: (string | undefined)[] = names.map(() => undefined);
     for await (const group of parquetGroups(file, metadata, names, first, last)) {
       const vectors = names.map((name, c) => {
@@ -214,6 +202,24 @@ function allNull(kind: string, length: number, name: string): Vector {
 /** The names of the file's top-level columns, in file order. */
 function topLevelNames(metadata: FileMetaData): string[] {
   return parquetSchema(metadata).children.map((c) => c.element.name);
+}
+
+/** The file at `url` opened for reading, with its footer, the columns asked for and the rows `[first, last)`. */
+async function openParquet(
+  url: string | URL,
+  options: ReadParquetOptions,
+): Promise<{ file: RandomAccessFile; metadata: FileMetaData; names: string[]; first: number; last: number }> {
+  const { fs, path } = await resolveUrl(url, options);
+  const file = await fs.open(path);
+  try {
+    const metadata = await parquetMetadataAsync(file);
+    const names = options.columns ?? topLevelNames(metadata);
+    const [first, last] = rowRange(metadata, options);
+    return { file, metadata, names, first, last };
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
 }
 
 /** `[rowStart, rowEnd)` of the options, clamped to the file. */

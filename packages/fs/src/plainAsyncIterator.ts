@@ -3,10 +3,35 @@
 // queue). Written once here so that both end the way a generator does for `for await`: an error ends the
 // iterator and closes its source, and `return()` (a `break` in the loop) closes it too.
 
+/** What `held()` returns when no row is in hand: rows may be any value, `undefined` included. */
+export const NO_ROW: unique symbol = Symbol("no row");
+
 export abstract class PlainAsyncIterator<T> implements AsyncGenerator<T, undefined> {
   protected done = false;
+  /** The refill under way, so that calls made without waiting queue behind it. */
+  private refilling: Promise<IteratorResult<T, undefined>> | undefined;
 
-  abstract next(): Promise<IteratorResult<T, undefined>>;
+  /** The next row of what the iterator holds, or `NO_ROW` when it holds no more. */
+  protected abstract held(): T | typeof NO_ROW;
+
+  /** Takes the next piece of the source (or ends) and gives its first row. */
+  protected abstract refill(): Promise<IteratorResult<T, undefined>>;
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    if (this.refilling) return this.refilling.then(() => this.next());
+    let row: T | typeof NO_ROW;
+    try {
+      row = this.held();
+    } catch (error) {
+      return this.fail(error);
+    }
+    if (row !== NO_ROW) return Promise.resolve({ done: false, value: row });
+    if (this.done) return Promise.resolve({ done: true, value: undefined });
+    this.refilling = this.refill().finally(() => {
+      this.refilling = undefined;
+    });
+    return this.refilling;
+  }
 
   /** Drops what the iterator holds and closes its source. */
   protected abstract release(): Promise<void>;

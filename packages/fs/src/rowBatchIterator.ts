@@ -5,7 +5,7 @@
 // never all made at once. It behaves as a generator does for `for await`: errors end it, and
 // `return()` (a `break` in the loop) closes the source.
 
-import { PlainAsyncIterator } from "./plainAsyncIterator.ts";
+import { NO_ROW, PlainAsyncIterator } from "./plainAsyncIterator.ts";
 
 /** A batch of `count` rows; `row(i)` makes row `i`. */
 export interface RowBatch<T> {
@@ -16,32 +16,17 @@ export interface RowBatch<T> {
 export class RowBatchIterator<T> extends PlainAsyncIterator<T> {
   private batch: RowBatch<T> | undefined;
   private index = 0;
-  /** The refill under way, so that calls made without waiting queue behind it. */
-  private refilling: Promise<IteratorResult<T, undefined>> | undefined;
-
   constructor(private readonly batches: AsyncGenerator<RowBatch<T>>) {
     super();
   }
 
-  next(): Promise<IteratorResult<T, undefined>> {
-    if (this.refilling) return this.refilling.then(() => this.next());
+  protected held(): T | typeof NO_ROW {
     const batch = this.batch;
-    if (batch !== undefined && this.index < batch.count) {
-      try {
-        return Promise.resolve({ done: false, value: batch.row(this.index++) });
-      } catch (error) {
-        return this.fail(error);
-      }
-    }
-    if (this.done) return Promise.resolve({ done: true, value: undefined });
-    this.refilling = this.refill().finally(() => {
-      this.refilling = undefined;
-    });
-    return this.refilling;
+    return batch !== undefined && this.index < batch.count ? batch.row(this.index++) : NO_ROW;
   }
 
-  /** Takes the next non-empty batch (or ends) and gives its first row. */
-  private async refill(): Promise<IteratorResult<T, undefined>> {
+  /** The next non-empty batch's first row; the batch before is dropped at once. */
+  protected async refill(): Promise<IteratorResult<T, undefined>> {
     // The batch before goes now, not when the next one arrives: its columns can be collected.
     this.batch = undefined;
     for (;;) {
