@@ -68,6 +68,10 @@ class Emulator:
     def expire_tokens(self) -> None:
         self._call("POST", "tokens/expire")
 
+    def settings(self, **patch) -> dict:
+        """The emulator's settings (token lifetime, latency…); with keyword arguments, changes those first."""
+        return self._call("PATCH", "settings", patch) if patch else self._call("GET", "settings")
+
     def advance_clock(self, seconds: float) -> dict:
         return self._call("POST", "clock", {"advanceSeconds": seconds})
 
@@ -139,6 +143,12 @@ class Stack:
             headers={"Authorization": f"Bearer {key or self.api_key}"},
             timeout=60,
         )
+
+    def broker_mints(self) -> int:
+        """Token requests the broker has answered so far, whatever their result (its ferry_broker_mints_total)."""
+        text = requests.get(f"{self.broker_url}/metrics", timeout=30).text
+        counts = [line.rsplit(" ", 1)[1] for line in text.splitlines() if line.startswith("ferry_broker_mints_total")]
+        return int(sum(float(count) for count in counts))
 
     def connect_onedrive(self) -> None:
         """The real authorization-code flow in a scripted browser: the broker's start link, the emulator's picker

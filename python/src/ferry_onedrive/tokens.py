@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 import requests
 
@@ -44,11 +44,21 @@ class MintedToken:
 class BrokerTokenSource:
     """Callable: ``source()`` returns a current access token; ``source(refused=token)`` replaces one Graph refused."""
 
-    def __init__(self, credentials: BrokerCredentials, session: requests.Session, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        credentials: BrokerCredentials,
+        session: requests.Session,
+        timeout: float = 30.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._credentials = credentials
         self._session = session
         self._timeout = timeout
         self._endpoint = credentials.url.rstrip("/") + "/api/v1/integrations/onedrive/token"
+        # POSIX seconds, because the broker's expiresAt is a wall-clock instant (time.monotonic has no epoch to
+        # compare it with). Injectable so tests can step through "far from expiry", "inside the margin" and
+        # "expired" against the real broker without sleeping for an hour.
+        self._clock = clock
         self._lock = threading.Lock()
         self._cached: Optional[MintedToken] = None
         self._early = EARLY_SECONDS
@@ -63,12 +73,13 @@ class BrokerTokenSource:
         # One lock for every thread: whoever holds it calls the broker, the others then find the fresh token.
         with self._lock:
             cached = self._cached
-            if cached is not None and cached.access_token != refused and cached.expires_at - time.time() > self._early:
+            now = self._clock()
+            if cached is not None and cached.access_token != refused and cached.expires_at - now > self._early:
                 return cached.access_token
             stale = cached.expires_at_iso if cached is not None and cached.access_token == refused else None
             minted = self._mint(stale)
             self._cached = minted
-            self._early = min(EARLY_SECONDS, max(0.0, minted.expires_at - time.time()) / 4)
+            self._early = min(EARLY_SECONDS, max(0.0, minted.expires_at - self._clock()) / 4)
             return minted.access_token
 
     def _mint(self, stale: Optional[str]) -> MintedToken:
