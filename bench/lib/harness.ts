@@ -10,10 +10,11 @@ import { median } from "./stats.ts";
 import { trustCertificate } from "./tls.ts";
 import { removeBundles, runWorker, type WorkerResult } from "./worker.ts";
 
-export type ContenderId = "ferry" | "sdk" | "limit";
+export type ContenderId = "ferry" | "sdk" | "node" | "limit";
 export const CONTENDERS: Record<ContenderId, { label: string; worker: string }> = {
   ferry: { label: "Ferry", worker: join(ROOT, "bench/workers/ferry.ts") },
   sdk: { label: "Graph SDK", worker: join(ROOT, "bench/workers/sdk.ts") },
+  node: { label: "Node, bare socket", worker: join(ROOT, "bench/workers/nodeSocket.ts") },
   limit: { label: "limit", worker: join(ROOT, "bench/workers/limit.ts") },
 };
 
