@@ -62,7 +62,9 @@ const PLANTS: Plant[] = [
   {
     who: "the CLI reads a field the broker does not send",
     file: "packages/cli/src/commands/integrations.ts",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI's source text, placeholder and all, is what gets replaced
     replace: "`On any device, open ${started.verificationUri}",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the same source text with the field the broker does not send
     by: "`On any device, open ${started.verificationUrl}",
   },
   {

@@ -85,23 +85,33 @@ export function isTransientNetworkError(error: unknown, signal?: AbortSignal): b
  */
 export function isNetworkFailure(error: unknown): boolean {
   if (networkFailure(error) !== undefined) return true;
-  for (
-    let current = error, depth = 0;
-    depth < 6 && typeof current === "object" && current !== null;
-    depth++
-  ) {
-    const code = (current as { code?: unknown }).code;
-    if (code === "ENOTFOUND" || code === "EAI_NONAME" || code === "ECONNREFUSED") return true;
-    current = (current as { cause?: unknown }).cause;
-  }
+  for (const e of causeChain(error))
+    if (typeof e.code === "string" && UNREACHABLE_CODES.has(e.code)) return true;
   return false;
+}
+
+/** Hosts that do not resolve or refuse the connection: not transient, but still no answer. */
+const UNREACHABLE_CODES = new Set(["ENOTFOUND", "EAI_NONAME", "ECONNREFUSED"]);
+
+interface ErrorLike {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+}
+
+/** The error and the causes under it, outermost first (undici wraps the socket's error in `cause`). */
+function* causeChain(error: unknown): Generator<ErrorLike> {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
+    yield current as ErrorLike;
+    current = (current as ErrorLike).cause;
+  }
 }
 
 function networkFailure(error: unknown): "notSent" | "maybeSent" | undefined {
   let found: "notSent" | "maybeSent" | undefined;
-  let current: unknown = error;
-  for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
-    const e = current as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+  for (const e of causeChain(error)) {
     if (typeof e.code === "string") {
       if (NOT_SENT_CODES.has(e.code)) return "notSent";
       if (TRANSIENT_CODES.has(e.code)) found = "maybeSent";
@@ -110,7 +120,6 @@ function networkFailure(error: unknown): "notSent" | "maybeSent" | undefined {
     if (e.name === "TypeError" && typeof e.message === "string" && NETWORK_MESSAGE.test(e.message)) {
       found ??= "maybeSent";
     }
-    current = e.cause;
   }
   return found;
 }

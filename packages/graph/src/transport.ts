@@ -229,7 +229,7 @@ export class Transport {
           idempotent,
           signal: req.signal,
         });
-        if (!decision.retry) throw unreachable(error, method, req.url, req.signal);
+        if (!decision.retry) throw unreachable(error, method, req.url, auth, req.signal);
         // A streamed body cannot be sent again from here: the caller resumes it (an upload session's fragment).
         if (!replayable) throw error;
         await this.backoff(method, path, attempt, decision.delayMs, describe(error), req.signal);
@@ -304,13 +304,24 @@ function retryAfterSeconds(response: Answer): number | undefined {
  * (`networkFailure` walks causes), so a caller that resumes sees the same failure as before. The caller's own abort
  * and Ferry's own errors (the broker's, say) pass unchanged.
  */
-function unreachable(error: unknown, method: string, url: string, signal: AbortSignal | undefined): unknown {
+function unreachable(
+  error: unknown,
+  method: string,
+  url: string,
+  graph: boolean,
+  signal: AbortSignal | undefined,
+): unknown {
   if (signal?.aborted || error instanceof FerryError || !isNetworkFailure(error)) return error;
   const { origin } = new URL(url);
-  return new FerryError(
-    `${method} to ${origin} got no answer: ${describe(error)}; check the network, and FERRY_GRAPH_URL if Graph is meant to be elsewhere`,
-    { code: "network_error", cause: error },
-  );
+  // FERRY_GRAPH_URL moves Graph calls only; a pre-authenticated upload or download URL names its
+  // own host (the one Graph handed out), so pointing there would only mislead.
+  const hint = graph
+    ? "check the network, and FERRY_GRAPH_URL if Graph is meant to be elsewhere"
+    : "check the network; this is the file host Graph handed out for the transfer, so try again later";
+  return new FerryError(`${method} to ${origin} got no answer: ${describe(error)}; ${hint}`, {
+    code: "network_error",
+    cause: error,
+  });
 }
 
 function describe(error: unknown): string {

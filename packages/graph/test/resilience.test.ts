@@ -271,6 +271,26 @@ describe("a host that does not answer", () => {
     expect((error as FerryError).code).toBe("network_error");
     expect((error as FerryError).message).toContain(`http://127.0.0.1:${port}`);
     expect((error as FerryError).message).toContain("ECONNREFUSED");
+    expect((error as FerryError).message).toContain("FERRY_GRAPH_URL");
     expect(od.stats.retries).toBe(1);
+  });
+
+  it("names the file host, not FERRY_GRAPH_URL, when a download URL gets no answer", async () => {
+    // Its own emulator, closed once the link is in hand: the pre-authenticated URL then points at
+    // a host that refuses connections, as a file host that went away would.
+    const gone = await harness();
+    await gone.emu.admin.seed({ account: "personal", files: [{ path: "gone.bin", size: 1000 }] });
+    const od = gone.client("personal", { retry: { maxAttempts: 2, baseDelayMs: 1, random: () => 0 } });
+    const link = await od.openLink("gone.bin");
+    await gone.close();
+    const error = await link.fetch(0, 10).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(FerryError);
+    expect((error as FerryError).code).toBe("network_error");
+    expect((error as FerryError).message).toContain(new URL(gone.emu.graphUrl).origin);
+    expect((error as FerryError).message).toContain("file host");
+    expect((error as FerryError).message).not.toContain("FERRY_GRAPH_URL");
   });
 });
