@@ -1,10 +1,13 @@
 // A response whose body is read as a sequence of chunks, for downloads. Without a custom `fetch`,
-// the bytes come through undici's `request` (Node streams) rather than global `fetch` (WHATWG
-// streams): for the same 64 MiB body on loopback, `request` took about 40% less CPU, and on a
-// 2-core machine shared with the server that CPU is the download's speed (issue 18). A client
-// built with its own `fetch` gets every request through it, downloads included.
+// the bytes come through undici's low-level `dispatch` rather than global `fetch` (WHATWG
+// streams): for the same 64 MiB body on loopback, undici's Node-stream `request` took about 40%
+// less CPU than `fetch`, and `dispatch` less again, and on a 2-core machine shared with the server
+// that CPU is the download's speed (issue 18). A client built with its own `fetch` gets every
+// request through it, downloads included.
 
-import type { Dispatcher } from "undici";
+// Types only, from the copy of undici's declarations that @types/node itself depends on: at run
+// time the dispatcher is Node's own (see globalDispatcher), so the package needs no undici.
+import type { Dispatcher } from "undici-types";
 
 /** What the transport's retry loop needs of any answer: fetch's `Response` has all of it. */
 export interface Answer {
@@ -58,7 +61,33 @@ export function fetchBody(response: Response): BodyResponse {
   };
 }
 
-let globalDispatcher: Promise<() => Dispatcher> | undefined;
+/**
+ * Where undici keeps the process's global dispatcher: Node's bundled copy and any copy from npm
+ * alike, which is how `setGlobalDispatcher` from the npm package reaches Node's own `fetch`.
+ */
+const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
+
+let bundledReady: Promise<void> | undefined;
+
+/**
+ * The dispatcher Node's `fetch` uses, so connections are shared with the Graph calls and a proxy
+ * or CA set with `setGlobalDispatcher` applies here too. Read each time: a job may set its own
+ * later. Node's bundled undici puts its Agent there when `fetch` first runs; until then a `data:`
+ * URL makes it do so with no I/O. That costs about 22 ms once, against about 52 ms to import the
+ * undici package here, a fifth of a 64 MiB download on loopback. Undefined where there is no
+ * undici at all (a browser): the caller then uses `fetch`.
+ */
+async function globalDispatcher(): Promise<Dispatcher | undefined> {
+  const installed = () => (globalThis as Record<symbol, Dispatcher | undefined>)[GLOBAL_DISPATCHER];
+  if (installed() === undefined) {
+    bundledReady ??= fetch("data:,").then(
+      (r) => r.arrayBuffer().then(() => undefined),
+      () => undefined,
+    );
+    await bundledReady;
+  }
+  return installed();
+}
 
 /**
  * Chunks of at least this many bytes are handed on. The network delivers a TLS record at a time
@@ -71,22 +100,20 @@ const JOIN_BYTES = 256 * 1024;
 const PAUSE_BYTES = 1024 * 1024;
 
 /**
- * A GET through undici's low-level `dispatch`, on the global dispatcher: the one Node's own
- * `fetch` uses, so connections are shared with the Graph calls and a proxy or CA set with
- * `setGlobalDispatcher` applies here too. Body chunks arrive in a plain callback, without the
- * Node or WHATWG stream machinery in between. Loaded on first use, so code that never downloads
- * never loads undici. Redirects are followed when asked (`redirect: "follow"`), up to 20.
+ * A GET through undici's low-level `dispatch`, on the global dispatcher (see globalDispatcher).
+ * Body chunks arrive in a plain callback, without the Node or WHATWG stream machinery in between.
+ * Redirects are followed when asked (`redirect: "follow"`), up to 20.
  */
 export async function undiciBody(url: string, init: BodyRequestInit): Promise<BodyResponse> {
-  globalDispatcher ??= import("undici").then((m) => m.getGlobalDispatcher);
-  const getGlobalDispatcher = await globalDispatcher;
+  const dispatcher = await globalDispatcher();
+  if (dispatcher === undefined) return fetchBody(await fetch(url, init));
   const headers: Record<string, string> = {};
   init.headers.forEach((value, name) => {
     headers[name] = value;
   });
   let target = url;
   for (let hops = 0; ; hops++) {
-    const answer = await dispatchOnce(getGlobalDispatcher(), target, init.method, headers, init.signal);
+    const answer = await dispatchOnce(dispatcher, target, init.method, headers, init.signal);
     const location = answer.headers.get("location");
     if (init.redirect !== "follow" || answer.status < 300 || answer.status >= 400 || !location || hops >= 20)
       return answer;

@@ -107,8 +107,8 @@ export class Transport {
 
   /**
    * `sendRead` over `sendForBody`: for a GET that a download makes before its bytes (the item and
-   * its download URL), so a process that only downloads never loads `fetch` (Node compiles its
-   * bundled undici on the first call: about 50 ms of CPU, a tenth of a 64 MiB download here).
+   * its download URL), so it goes the way the bytes will, on the same connection, with none of
+   * `fetch`'s WHATWG stream machinery for a small JSON body.
    */
   async sendReadBody<T>(req: SendRequest, read: (response: BodyResponse) => Promise<T>): Promise<T> {
     return this.readWithRetry(req, () => this.sendForBody(req), read);
@@ -179,7 +179,7 @@ export class Transport {
 
   /**
    * `send` for a response whose body the caller reads as chunks (downloads): through undici's
-   * `request`, which costs less CPU per byte than `fetch` (see bodyStream.ts), unless the client
+   * `dispatch`, which costs less CPU per byte than `fetch` (see bodyStream.ts), unless the client
    * was given its own `fetch`. Same pacing, retries and error mapping as `send`.
    */
   async sendForBody(req: SendRequest): Promise<BodyResponse> {
