@@ -28,10 +28,10 @@ const BLOCK_WORDS = BLOCK_BYTES / 4;
 const SCRATCH_BYTES = 16 * BLOCK_BYTES;
 /**
  * Updates at least this long go through WebAssembly; shorter ones cost less in JavaScript than the
- * copy into the module's memory and the call. Measured on Node 20 (x64): below about 256 bytes
- * the two are level.
+ * copy into the module's memory and the call. Measured on Node 20 (x64): the two are level at about 80 bytes
+ * per update.
  */
-export const SIMD_MIN_BYTES = 256;
+export const SIMD_MIN_BYTES = 96;
 export { SLOTS, STAGING_BYTES };
 
 interface Simd {
