@@ -28,8 +28,8 @@ const BLOCK_WORDS = BLOCK_BYTES / 4;
 const SCRATCH_BYTES = 16 * BLOCK_BYTES;
 /**
  * Updates at least this long go through WebAssembly; shorter ones cost less in JavaScript than the
- * copy into the module's memory and the call. Measured on Node 20 (x64): the two are level at about 80 bytes
- * per update.
+ * copy into the module's memory and the call. Measured on Node 20 (x64): the two are level at about
+ * 80 bytes an update.
  */
 export const SIMD_MIN_BYTES = 96;
 export { SLOTS, STAGING_BYTES };
@@ -68,7 +68,7 @@ function loadSimd(): Simd | null {
   return kernel;
 }
 
-/** Whether hashers here use the WebAssembly path (for tests: SIMD is in Node 20 and every current browser). */
+/** Whether hashers use the WebAssembly path here; for tests, as Node 20 and current browsers have SIMD. */
 export function simdAvailable(): boolean {
   return loadSimd() !== null;
 }
