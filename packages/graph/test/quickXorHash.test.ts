@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { QuickXorHash, quickXorHash } from "../src/index.ts";
+import {
+  fallbackQuickXorHash,
+  SIMD_MIN_BYTES,
+  SLOTS,
+  STAGING_BYTES,
+  simdAvailable,
+} from "../src/quickXorHash.ts";
 
 // The definition, bit by bit, with nothing clever: bit b of input byte k is XORed into bit
 // (k * 11 + b) mod 160 of the state; then the 64-bit little-endian length is XORed into bits 96..159.
@@ -132,5 +139,124 @@ describe("QuickXorHash.updateAt", () => {
         },
       ),
     );
+  });
+});
+
+// Deterministic bytes from a seed (xorshift32), so fast-check can make and shrink inputs far larger
+// than it would generate byte by byte.
+function seededBytes(seed: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed | 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+// Piece lengths that cross the places where the WebAssembly path changes behaviour: the threshold
+// below which JavaScript does the work, and the staging area that long inputs pass through in pieces.
+const pieceLength = fc.oneof(
+  fc.integer({ min: 0, max: 20 }),
+  fc.integer({ min: SIMD_MIN_BYTES - 2, max: SIMD_MIN_BYTES + 2 }),
+  fc.integer({ min: 0, max: 4 * 1760 }),
+  fc.integer({ min: STAGING_BYTES - 2, max: STAGING_BYTES + 2 }),
+  fc.integer({ min: 0, max: 2 * STAGING_BYTES + 100 }),
+);
+
+describe("QuickXorHash with WebAssembly SIMD", () => {
+  it("is the path taken on Node, so the comparisons below test it", () => {
+    expect(simdAvailable()).toBe(true);
+  });
+
+  it("gives the JavaScript path's digest for pieces of any size, in any order, at any alignment", () => {
+    fc.assert(
+      fc.property(
+        fc.integer(),
+        fc.array(fc.record({ length: pieceLength, order: fc.nat(), shift: fc.nat({ max: 15 }) }), {
+          minLength: 1,
+          maxLength: 10,
+        }),
+        fc.nat({ max: 3 * 1760 }),
+        (seed, specs, start) => {
+          // The pieces tile [start, start + total) of a file; bytes before `start` are zeros, which
+          // hash to nothing, and the last piece ends at start + total, so the digest is that of a
+          // whole file of that length.
+          const total = specs.reduce((sum, p) => sum + p.length, 0);
+          const data = seededBytes(seed, total);
+          let at = 0;
+          const pieces = specs.map((p) => {
+            const piece = { offset: start + at, bytes: data.subarray(at, at + p.length), ...p };
+            at += p.length;
+            return piece;
+          });
+          pieces.sort((a, b) => a.order - b.order);
+          const simd = new QuickXorHash();
+          const js = fallbackQuickXorHash();
+          for (const p of pieces) {
+            // Each piece sits at its own byteOffset in a larger buffer, 16-byte aligned or not.
+            const view = atOffset(p.bytes, p.shift);
+            simd.updateAt(p.offset, view);
+            js.updateAt(p.offset, view);
+            expect(simd.digest()).toBe(js.digest());
+          }
+          const whole = new Uint8Array(start + total);
+          whole.set(data, start);
+          expect(simd.digest()).toBe(quickXorHash(whole));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("agrees with the bit-by-bit reference at the threshold and staging boundaries", () => {
+    const sizes = [
+      SIMD_MIN_BYTES - 1,
+      SIMD_MIN_BYTES,
+      SIMD_MIN_BYTES + 1,
+      STAGING_BYTES - 1,
+      STAGING_BYTES,
+      STAGING_BYTES + 1,
+      2 * STAGING_BYTES + 17,
+    ];
+    for (const size of sizes) {
+      // Starting offsets that put the block position at, just before and just past the block's end.
+      for (const offset of [0, 1, 1759, 1760, 1761, 3 * 1760 - 5]) {
+        const data = seededBytes(size + offset, size);
+        const simd = new QuickXorHash().updateAt(offset, data);
+        const js = fallbackQuickXorHash().updateAt(offset, data);
+        const whole = new Uint8Array(offset + size);
+        whole.set(data, offset);
+        expect(simd.digest(), `size ${size} at ${offset}`).toBe(js.digest());
+        expect(simd.digest(), `size ${size} at ${offset}`).toBe(referenceQuickXorHash(whole));
+      }
+    }
+  });
+
+  it("keeps each hasher's state apart when more hashers are busy than the module has slots", () => {
+    const count = SLOTS + 3;
+    const files = Array.from({ length: count }, (_, f) => seededBytes(f + 1, 20_000 + f * 999));
+    const simd = files.map(() => new QuickXorHash());
+    const js = files.map(() => fallbackQuickXorHash());
+    // Round-robin chunks of varied sizes, above and below the threshold, so slots change hands
+    // between JavaScript and WebAssembly updates of the same hasher.
+    const sizes = [4096, SIMD_MIN_BYTES - 1, 7, 16_384, SIMD_MIN_BYTES, 1000];
+    const done = files.map(() => 0);
+    for (let round = 0; done.some((d, f) => d < files[f]!.length); round++) {
+      for (let f = (round * 5) % count, k = 0; k < count; k++, f = (f + 1) % count) {
+        const file = files[f]!;
+        const chunk = file.subarray(done[f], done[f]! + sizes[(round + f) % sizes.length]!);
+        simd[f]!.update(chunk);
+        js[f]!.update(chunk);
+        done[f]! += chunk.length;
+        if ((round + f) % 4 === 0) expect(simd[f]!.digest()).toBe(js[f]!.digest());
+      }
+    }
+    files.forEach((file, f) => {
+      expect(simd[f]!.digest(), `file ${f}`).toBe(js[f]!.digest());
+      expect(simd[f]!.digest(), `file ${f}`).toBe(quickXorHash(file));
+    });
   });
 });
