@@ -1,7 +1,7 @@
 // Whether one connection is enough for a large download, judged from its first bytes.
 //
 // Parallel parts pay off only when the link caps each connection and the client is left waiting
-// for bytes. Two measurements over the same window say so:
+// for bytes. Three measurements over the same window say so:
 // - the rate: a connection at 80 MB/s or more is kept alone. On the bench's WAN profile (each
 //   connection capped at 50 MB/s) the first connection measured 45–60 MB/s (the emulator's 20 ms
 //   burst allowance included), and one stream is all most links carry at 80 MB/s (640 Mbit/s).
@@ -11,10 +11,18 @@
 //   and other jobs, the first connection measured only 26–114 MB/s, but with the loop busy 100% of
 //   the window every time; parallel parts were 1.3–2× slower there than one stream. On WAN the
 //   loop was busy 23–54% of the window when the machine was quiet.
-// A slow window with a busy loop decides nothing: on a machine at load average 10, WAN windows
-// were sometimes busy 100% too (the process waiting for a core, not for bytes), and judging one
-// stream enough there cost 3× the time. So the probe looks again, up to WINDOWS windows, and only
-// a busy loop in every one of them keeps the download on one connection.
+// - how long this thread ran on a core over the window: a loop can also be busy because the
+//   machine is (other processes took the cores, and bytes piled up while this one waited to run).
+//   On WAN at load average 4–5 the loop read busy in 3 of 5 downloads and one stream was kept, at
+//   the SDK's speed. A client that truly sets the pace runs most of the window; one that ran under
+//   half of it over a slow window is not what limits the link, so parallel parts can only help.
+//   It is the thread's own run time (Linux's /proc/thread-self/schedstat), not the process's CPU
+//   time: V8 compiles on other threads, and in a download's first 100 ms they made the process's
+//   CPU time 50–96% of the window while the loop waited for bytes. A starved client on a fast LAN looks
+//   the same and goes parallel too, which costs it some CPU; Microsoft's file hosts cap each
+//   connection, so when the signs disagree the probe leans to parallel.
+// A slow window with a busy loop and a CPU-bound process decides nothing at first: the probe looks
+// again, up to WINDOWS windows, and only such windows all along keep the download on one connection.
 
 export type Verdict = "one" | "parallel" | undefined;
 
@@ -28,6 +36,21 @@ const BUSY = 0.9;
 /** Windows a slow connection on a busy loop is watched before one stream is judged enough. */
 const WINDOWS = 4;
 
+/** A busy loop set the pace only if this thread ran on a core at least this share of the window. */
+const CPU_BOUND = 0.5;
+
+/** The clocks a probe reads; tests give their own. */
+export interface ProbeMeter {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  /** A mark for the two below. */
+  mark(): unknown;
+  /** The event loop's busy fraction since the mark (0 where there is no event loop to ask). */
+  loopBusySince(mark: unknown): number;
+  /** Milliseconds this thread ran on a core since the mark (undefined where that cannot be read). */
+  runMsSince(mark: unknown): number | undefined;
+}
+
 interface Elu {
   idle: number;
   active: number;
@@ -37,25 +60,61 @@ interface Elu {
 const elu = (globalThis.performance as { eventLoopUtilization?: (since?: Elu) => Elu } | undefined)
   ?.eventLoopUtilization;
 
+type ReadFileSync = (path: string, encoding: "latin1") => string;
+/** node:fs where there is one (Node 20.16+ hands out built-ins without an import; browsers have none). */
+const readFileSync = (
+  globalThis as {
+    process?: { getBuiltinModule?: (id: string) => { readFileSync: ReadFileSync } | undefined };
+  }
+).process?.getBuiltinModule?.("node:fs")?.readFileSync;
+
+/** Nanoseconds the calling thread has run on a core (Linux), or undefined. About 30 µs a read. */
+function threadRunNs(): number | undefined {
+  if (!readFileSync) return undefined;
+  try {
+    const ns = Number(readFileSync("/proc/thread-self/schedstat", "latin1").split(" ", 1)[0]);
+    return Number.isFinite(ns) ? ns : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This thread's clocks: performance.now, event-loop utilization and the scheduler's run time. */
+export const processMeter: ProbeMeter = {
+  now: () => performance.now(),
+  mark: () => ({ loop: elu?.call(performance), run: threadRunNs() }),
+  loopBusySince(mark) {
+    const start = (mark as { loop?: Elu }).loop;
+    return start ? (elu?.call(performance, start).utilization ?? 0) : 0;
+  },
+  runMsSince(mark) {
+    const start = (mark as { run?: number }).run;
+    const end = start === undefined ? undefined : threadRunNs();
+    return start === undefined || end === undefined ? undefined : (end - start) / 1e6;
+  },
+};
+
 /**
  * Watches the first connection of a download: after the warm-up, over windows of `windowMs` or
- * `windowBytes` (whichever comes first), its rate and the event loop's business decide between one
- * stream and parallel parts.
+ * `windowBytes` (whichever comes first), its rate, the event loop's business and this process's
+ * run time decide between one stream and parallel parts.
  */
 export class LinkProbe {
   private seen = 0;
   private started: number | undefined;
-  private loopAtStart: Elu | undefined;
+  private mark: unknown;
   private bytes = 0;
   private windows = 0;
-  /** What the last window measured (bytes per second, and the loop's busy fraction). */
+  /** What the last window measured: bytes per second, the loop's busy fraction, the thread's run share. */
   rate = 0;
   busy = 0;
+  cpu: number | undefined;
 
   constructor(
     private readonly singleStreamRate: number,
     private readonly windowMs: number,
     private readonly windowBytes: number,
+    private readonly meter: ProbeMeter = processMeter,
   ) {}
 
   /** Counts a chunk; returns the verdict once there is one, undefined until then. */
@@ -67,20 +126,23 @@ export class LinkProbe {
       return undefined;
     }
     this.bytes += length;
-    const elapsed = performance.now() - this.started;
+    const elapsed = this.meter.now() - this.started;
     if (this.bytes < this.windowBytes && elapsed < this.windowMs) return undefined;
     this.rate = (this.bytes / elapsed) * 1000;
-    this.busy = this.loopAtStart ? (elu?.call(performance, this.loopAtStart).utilization ?? 0) : 0;
+    this.busy = this.meter.loopBusySince(this.mark);
+    const runMs = this.meter.runMsSince(this.mark);
+    this.cpu = runMs === undefined ? undefined : runMs / elapsed;
     if (this.rate >= this.singleStreamRate) return "one";
     if (this.busy <= BUSY) return "parallel";
+    if (this.cpu !== undefined && this.cpu < CPU_BOUND) return "parallel";
     if (++this.windows >= WINDOWS) return "one";
     this.startWindow();
     return undefined;
   }
 
   private startWindow(): void {
-    this.started = performance.now();
-    this.loopAtStart = elu?.call(performance);
+    this.started = this.meter.now();
+    this.mark = this.meter.mark();
     this.bytes = 0;
   }
 }
