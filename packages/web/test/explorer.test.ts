@@ -174,6 +174,9 @@ async function expectLayout(layout: Layout) {
 
 /** The element is shown, and the whole of it fits across the window: nothing cut off at 375 px. */
 async function expectInView(locator: Locator, what: string) {
+  // A virtualised grid renders a row a frame after it scrolls (End from Home, say): wait for it to be shown,
+  // then judge it; one that never shows fails on the next line, named.
+  await locator.waitFor({ state: "visible", timeout: 30_000 }).catch(() => undefined);
   expect(await locator.isVisible(), `${what} is visible`).toBe(true);
   const box = await locator.evaluate((e) => {
     const r = e.getBoundingClientRect();
