@@ -7,9 +7,10 @@
 // changes the drive only inside its own folder (reports/<width>-<theme>). Screenshots of each step go to
 // test-artifacts/web/explorer-<step>-<width>-<theme>.png.
 //
-// The grid is virtualised and React renders after each event, listing and scroll: every read of the page below waits
-// (expect.poll, waitFor) for the state it expects, up to SETTLE, and fails with the last state it saw. None reads once
-// and judges, which raced the grid on a loaded machine; none sleeps.
+// The grid is virtualised and React renders after each event, listing and scroll: every read of the grid, of aria
+// state and of the layout waits (expect.poll, waitFor) for the state it expects, up to SETTLE, and fails with the last
+// state it saw; reading once and judging raced the grid on a loaded machine. The only single reads are of what the
+// page renders in the same frame as the state just waited for (a dialog's text with its heading). Nothing sleeps.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:http";
