@@ -1,5 +1,5 @@
 import type { FileEntry } from "@ferry/api";
-import { type DragEvent, useEffect, useMemo, useRef, useState } from "react";
+import { type DragEvent, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { ApiError, type BrokerApi } from "../api.ts";
 import { Breadcrumb } from "./Breadcrumb.tsx";
 import { ExplorerDialog } from "./ExplorerDialog.tsx";
@@ -48,7 +48,10 @@ export function FileExplorer({ api }: Props) {
   const [reload, setReload] = useState(0);
   const uploadIds = useRef(0);
 
-  useEffect(() => {
+  // A layout effect, not a plain one: the new folder's name is in the breadcrumb in the same frame as the old folder's
+  // rows and item count are cleared. After a plain effect the browser painted one frame of the breadcrumb saying
+  // "OneDrive" over the rows and "5 items" of the folder just left (a screen reader could read that count out).
+  useLayoutEffect(() => {
     // `reload` (Try again) starts the listing over, like opening the folder anew.
     void reload;
     const controller = new AbortController();
@@ -302,6 +305,7 @@ export function FileExplorer({ api }: Props) {
             <p className="explorer__empty">This folder is empty. Drop files here or use Upload files.</p>
           ) : (
             <FileList
+              folder={folder}
               items={sorted}
               sort={sort}
               active={active}

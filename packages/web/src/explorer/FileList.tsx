@@ -1,5 +1,5 @@
 import type { FileEntry } from "@ferry/api";
-import { type KeyboardEvent, useEffect, useRef, useState } from "react";
+import { type KeyboardEvent, useLayoutEffect, useRef, useState } from "react";
 import { formatTime } from "../formatTime.ts";
 import { formatSize } from "./dataFormat.ts";
 import type { Sort, SortKey } from "./sortItems.ts";
@@ -11,6 +11,8 @@ const OVERSCAN = 8;
 const VIEWPORT_HEIGHT = 440;
 
 interface Props {
+  /** The folder shown: another one starts at its top. */
+  folder: string;
   items: readonly FileEntry[];
   sort: Sort;
   active: number;
@@ -35,14 +37,28 @@ const COLUMNS: { key: SortKey; label: string }[] = [
  * aria-activedescendant, so arrow keys move through rows that may not exist in the DOM yet.
  */
 export function FileList(props: Props) {
-  const { items, sort, active, loading } = props;
+  const { folder, items, sort, active, loading } = props;
   const viewport = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(items.length, Math.ceil((scrollTop + VIEWPORT_HEIGHT) / ROW_HEIGHT) + OVERSCAN);
 
-  // Keep the active row in view when the keyboard moves it.
-  useEffect(() => {
+  // Which rows are rendered follows `scrollTop`, which the scroll event sets a frame after the viewport moved. Where
+  // this code moves it, it sets `scrollTop` too, in a layout effect, so the rows are rendered before the browser
+  // paints (see below).
+
+  // Another folder starts at its top. Without this, leaving a folder scrolled far down (the 20,000-item one) showed
+  // the next folder's grid blank: the rows were computed for the old offset, past the new folder's end.
+  useLayoutEffect(() => {
+    void folder;
+    const element = viewport.current;
+    if (element !== null) element.scrollTop = 0;
+    setScrollTop(0);
+  }, [folder]);
+
+  // Keep the active row in view when the keyboard moves it, rendered in the same frame as it becomes active: End in a
+  // long folder used to paint one frame whose aria-activedescendant and details named a row not yet in the DOM.
+  useLayoutEffect(() => {
     const element = viewport.current;
     if (element === null || active < 0) return;
     const top = active * ROW_HEIGHT;
@@ -50,6 +66,7 @@ export function FileList(props: Props) {
     else if (top + ROW_HEIGHT > element.scrollTop + element.clientHeight) {
       element.scrollTop = top + ROW_HEIGHT - element.clientHeight;
     }
+    setScrollTop(element.scrollTop);
   }, [active]);
 
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
