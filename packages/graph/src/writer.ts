@@ -8,6 +8,7 @@ import { FerryError, IntegrityError, UploadSessionGoneError } from "./errors.ts"
 import type { GraphCore } from "./graphCore.ts";
 import { QuickXorHash } from "./quickXorHash.ts";
 import { asBody } from "./streams.ts";
+import { sleep } from "./transport.ts";
 import { type ConflictBehavior, FRAGMENT_UNIT, MAX_FRAGMENT, UploadSession } from "./uploadSession.ts";
 import { type ChunkSource, openSource, type UploadSource } from "./uploadSource.ts";
 
@@ -108,6 +109,7 @@ async function sessionUpload(
     let currentAt = 0;
     let ahead: Promise<Uint8Array> | undefined;
     let aheadAt = -1;
+    let previousNext = -1;
     for (let stalls = 0; ; ) {
       if (currentAt + current.length > hashed) {
         // Hash each byte once, in order, the first time it is sent.
@@ -155,6 +157,12 @@ async function sessionUpload(
           throw new FerryError(
             `${path}: the upload session keeps refusing bytes from ${result.next}; upload it again`,
           );
+        // Not at once when nothing moved: after a connection dropped mid-fragment the service may
+        // still be taking in that request, and until it notices, it refuses this session's next
+        // fragment with 416 and reports the old position (the emulator does; so would any server
+        // that keeps one writer per session). 100 ms, doubling, gives it 3 s over five tries.
+        if (result.next === previousNext) await sleep(100 * 2 ** (stalls - 1), signal);
+        previousNext = result.next;
       } else {
         throw new FerryError(
           `${path}: the upload session asked for byte ${result.next}, outside the fragment just sent; upload it again`,

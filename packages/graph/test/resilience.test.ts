@@ -143,6 +143,24 @@ describe("resumable uploads", () => {
     expectSameBytes(await od.download("resume/r.bin"), data);
   });
 
+  it("waits longer each time the session refuses a fragment without moving, then finishes", async () => {
+    // Three 416s in a row on the same fragment: what a session says while it is still taking in a
+    // request whose connection dropped. Resent at once, the fragment is refused again and again;
+    // the client waits 200 ms, then 400 ms, before the second and third resends.
+    const od = h.client("personal");
+    const data = bytes(5 * MiB + 7, 43);
+    await h.emu.admin.faults({ method: "PUT", path: "/up/", count: 3, status: 416, code: "invalidRange" });
+    const before = await h.emu.admin.counters();
+    const started = performance.now();
+    const item = await od.upload("stall/s.bin", data, { chunkSize: 2 * MiB });
+    const waited = performance.now() - started;
+    expect(item.file?.hashes?.quickXorHash).toBe(quickXorHash(data));
+    const after = await h.emu.admin.counters();
+    expect((after.faults.scripted ?? 0) - (before.faults.scripted ?? 0)).toBe(3);
+    // A lower bound only: the waits themselves, not how fast anything ran.
+    expect(waited).toBeGreaterThanOrEqual(600);
+  });
+
   it("resends a fragment the session asks for again, from a local file, without mixing up buffers", async () => {
     const od = h.client("personal");
     const data = bytes(7 * MiB + 5, 41);

@@ -146,25 +146,41 @@ async function playAttack(
   attackPages.set(path, attackPage(embedding, url));
   // The headers Chromium really sent to the broker, cookies and Sec-Fetch-* included, from the DevTools protocol:
   // for a blocked <img> Playwright only knows the provisional ones.
-  const brokerHost = new URL(stack.broker.url).host;
-  const sentToBroker: Record<string, string>[] = [];
+  // Only the request for the attacked path counts: a page the frame shows may call the broker too
+  // (a fetch, Sec-Fetch-Dest "empty"), and its headers can arrive after the frame's own (CI once
+  // read those). A redirect keeps its request id and sends both events again for the next hop, so
+  // the events pair up by request id and hop, in whatever order they arrive.
+  const attacked = `${stack.broker.url}${brokerPath}`;
+  const hops = new Map<string, string[]>();
+  const sent = new Map<string, Record<string, string>[]>();
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Network.enable");
+  cdp.on("Network.requestWillBeSent", (event) => {
+    hops.set(event.requestId, [...(hops.get(event.requestId) ?? []), event.request.url]);
+  });
   cdp.on("Network.requestWillBeSentExtraInfo", (event) => {
     const headers = Object.fromEntries(
       Object.entries(event.headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
     );
-    if (headers.host === brokerHost) sentToBroker.push(headers);
+    sent.set(event.requestId, [...(sent.get(event.requestId) ?? []), headers]);
   });
-  const isBroker = (r: Request) => r.url().startsWith(`${stack.broker.url}${brokerPath}`);
-  const sent = page.waitForRequest(isBroker);
+  const attackedHeaders = () => {
+    for (const [id, urls] of hops) {
+      const hop = urls.findIndex((u) => u.startsWith(attacked));
+      const headers = hop >= 0 ? sent.get(id)?.[hop] : undefined;
+      if (headers) return headers;
+    }
+    return undefined;
+  };
+  const isBroker = (r: Request) => r.url().startsWith(attacked);
+  const requested = page.waitForRequest(isBroker);
   const settled = Promise.race([
     page.context().waitForEvent("requestfinished", isBroker),
     page.context().waitForEvent("requestfailed", isBroker),
   ]);
   await page.goto(`${attackerOrigin}${path}`);
   if (embedding === "link") await page.click("#go");
-  const request = await sent;
+  const request = await requested;
   await settled;
   if (embedding === "link") {
     await page.waitForLoadState("load");
@@ -179,9 +195,9 @@ async function playAttack(
   }
   // The DevTools events can trail the request's end. A cross-site frame loads in a process of its own, which this
   // session may not see at all; Playwright knows that one's headers.
-  for (let waited = 0; sentToBroker.length === 0 && waited < 3_000; waited += 50)
+  for (let waited = 0; attackedHeaders() === undefined && waited < 3_000; waited += 50)
     await page.waitForTimeout(50);
-  const headers = sentToBroker.at(-1) ?? (await request.allHeaders());
+  const headers = attackedHeaders() ?? (await request.allHeaders());
   const replayed = await replay(request.url(), headers);
   return {
     ...replayed,
