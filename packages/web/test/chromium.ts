@@ -7,6 +7,15 @@ import { type BrowserContext, chromium, type Browser as PlaywrightBrowser } from
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). Playwright's own browsers are never used. */
 export const CHROMIUM_PATH = process.env.FERRY_CHROMIUM ?? "/usr/bin/chromium";
 
+/** The four layouts the page is proved in (issue 20): a desktop and a phone width, each theme. */
+export const LAYOUTS = [
+  { width: 1280, colorScheme: "light" },
+  { width: 1280, colorScheme: "dark" },
+  { width: 375, colorScheme: "light" },
+  { width: 375, colorScheme: "dark" },
+] as const;
+export type Layout = (typeof LAYOUTS)[number];
+
 const FLAGS = [
   "--headless",
   "--no-sandbox",

@@ -23,7 +23,7 @@ import { writeParquet } from "@ferry/fs";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePageBuilt } from "./buildPage.ts";
-import { type Browser, launchBrowser, launchChromium } from "./chromium.ts";
+import { type Browser, LAYOUTS, type Layout, launchBrowser, launchChromium } from "./chromium.ts";
 import { type PageStack, startPageStack } from "./pageStack.ts";
 
 const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/web/", import.meta.url));
@@ -39,14 +39,6 @@ const SETTLE = 30_000;
 function poll<T>(read: () => Promise<T>, message?: string) {
   return expect.poll(read, { timeout: SETTLE, interval: 50, message });
 }
-
-const LAYOUTS = [
-  { width: 1280, colorScheme: "light" },
-  { width: 1280, colorScheme: "dark" },
-  { width: 375, colorScheme: "light" },
-  { width: 375, colorScheme: "dark" },
-] as const;
-type Layout = (typeof LAYOUTS)[number];
 
 /** "1280-light": the layout's name in screenshots, and the folder under reports/ that its changes go into. */
 function layoutName(layout: Layout): string {

@@ -11,7 +11,7 @@ import { createApiKey, createLoginLink, createUser, loginLinkUrl } from "@ferry/
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePageBuilt } from "./buildPage.ts";
-import { launchBrowser } from "./chromium.ts";
+import { LAYOUTS, launchBrowser } from "./chromium.ts";
 import { type PageStack, startPageStack } from "./pageStack.ts";
 
 const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/web/", import.meta.url));
@@ -80,13 +80,6 @@ async function storedValue(key: string, name: string): Promise<string | undefine
   const { status, body } = await brokerGet(key, `/api/v1/secrets/${name}`);
   return status === 200 ? (body.value as string) : undefined;
 }
-
-const LAYOUTS = [
-  { width: 1280, colorScheme: "light" },
-  { width: 1280, colorScheme: "dark" },
-  { width: 375, colorScheme: "light" },
-  { width: 375, colorScheme: "dark" },
-] as const;
 
 describe("the Secrets section", () => {
   for (const { width, colorScheme } of LAYOUTS) {
