@@ -191,10 +191,13 @@ function xorJs(block: Uint8Array, blockWords: Uint32Array, pos: number, bytes: U
   const n = bytes.length;
   let i = 0;
 
-  // BLOCK_BYTES is a multiple of 4, so reaching word alignment never wraps the block.
+  // BLOCK_BYTES is a multiple of 4, so word alignment comes at the latest at the block's end,
+  // which is its start again: a piece from 1757..1759 with under four bytes past the end would
+  // otherwise write them past the block, where a typed array drops them (a wrong digest).
   while (i < n && (pos & 3) !== 0) {
     block[pos++]! ^= bytes[i++]!;
   }
+  if (pos === BLOCK_BYTES) pos = 0;
 
   const words = (n - i) >>> 2;
   if (words > 0) {
@@ -207,7 +210,7 @@ function xorJs(block: Uint8Array, blockWords: Uint32Array, pos: number, bytes: U
     i += words << 2;
   }
 
-  // Fewer than four bytes remain; the block position is aligned, so it cannot wrap here either.
+  // Fewer than four bytes remain, at an aligned position below BLOCK_BYTES: they cannot wrap.
   while (i < n) {
     block[pos++]! ^= bytes[i++]!;
   }
