@@ -9,9 +9,9 @@
 // Policy forbids compiling WebAssembly).
 
 import {
+  BLOCK_AT,
   BLOCK_BYTES,
   QUICK_XOR_HASH_WASM,
-  SLOTS,
   STAGING_AT,
   STAGING_BYTES,
   type XorInto,
@@ -32,15 +32,14 @@ const SCRATCH_BYTES = 16 * BLOCK_BYTES;
  * 80 bytes an update.
  */
 export const SIMD_MIN_BYTES = 96;
-export { SLOTS, STAGING_BYTES };
+export { STAGING_BYTES };
 
 interface Simd {
   xor: XorInto;
   /** The staging area, where input is copied for the function to read. */
   staging: Uint8Array;
-  /** Each slot's block, as bytes and as words, for the JavaScript path and digest(). */
-  slotBytes: Uint8Array[];
-  slotWords: Uint32Array[];
+  /** The block area: a hasher's block is copied in for an update and back out after it. */
+  block: Uint8Array;
 }
 
 // undefined: not tried yet; null: unavailable, so every hasher uses the JavaScript path.
@@ -54,12 +53,10 @@ function loadSimd(): Simd | null {
     // Synchronous compilation is allowed for a module this small, even on a browser's main thread.
     const { exports } = new WebAssembly.Instance(new WebAssembly.Module(QUICK_XOR_HASH_WASM));
     const { buffer } = exports.memory as WebAssembly.Memory;
-    const slots = Array.from({ length: SLOTS }, (_, s) => s * BLOCK_BYTES);
     kernel = {
       xor: exports.xor as XorInto,
       staging: new Uint8Array(buffer, STAGING_AT, STAGING_BYTES),
-      slotBytes: slots.map((at) => new Uint8Array(buffer, at, BLOCK_BYTES)),
-      slotWords: slots.map((at) => new Uint32Array(buffer, at, BLOCK_WORDS)),
+      block: new Uint8Array(buffer, BLOCK_AT, BLOCK_BYTES),
     };
   } catch {
     // A Content Security Policy without 'wasm-unsafe-eval' refuses the compile: hash in JavaScript.
@@ -73,23 +70,14 @@ export function simdAvailable(): boolean {
   return loadSimd() !== null;
 }
 
-// Which hasher's block each slot of the module's memory holds. A hasher whose block is in a slot
-// keeps it there, so a download's chunks cost no copying of the block; when more hashers than
-// slots are busy, the slot taken longest ago is handed on and its block copied back to its hasher.
-// So at most SLOTS hashers are referenced from here, and none is kept longer than that.
-const slotOwners: (QuickXorHash | undefined)[] = new Array(SLOTS).fill(undefined);
-let nextSlot = 0;
-
 // Set only while fallbackQuickXorHash() constructs, so the choice of path is no constructor option.
 let constructingFallback = false;
 
 export class QuickXorHash {
   // XOR works byte by byte, so a Uint32Array view over the same bytes gives the same result whatever
-  // the platform's endianness, four bytes per operation. While the hasher holds a slot of the
-  // WebAssembly memory, its block is there instead and this copy is stale.
+  // the platform's endianness, four bytes per operation.
   readonly #block = new Uint8Array(BLOCK_BYTES);
   readonly #blockWords = new Uint32Array(this.#block.buffer);
-  #slot = -1;
   readonly #simd = !constructingFallback;
   // A number holds exact lengths up to 2^53 bytes (8 PiB), far beyond OneDrive's 250 GB file limit.
   #length = 0;
@@ -109,14 +97,15 @@ export class QuickXorHash {
     const pos = offset % BLOCK_BYTES;
     const wasm = n >= SIMD_MIN_BYTES && this.#simd ? loadSimd() : null;
     if (wasm) {
-      const at = this.#takeSlot(wasm);
+      // One block area serves every hasher: JavaScript runs one update at a time, and copying
+      // 1,760 bytes in and out is under 2% of a 256 KiB download chunk's hashing.
+      wasm.block.set(this.#block);
       for (let i = 0, p = pos; i < n; i += STAGING_BYTES) {
         const piece = n <= STAGING_BYTES ? bytes : bytes.subarray(i, i + STAGING_BYTES);
         wasm.staging.set(piece);
-        p = wasm.xor(at, p, STAGING_AT, piece.length);
+        p = wasm.xor(BLOCK_AT, p, STAGING_AT, piece.length);
       }
-    } else if (this.#slot >= 0) {
-      xorJs(kernel!.slotBytes[this.#slot]!, kernel!.slotWords[this.#slot]!, pos, bytes);
+      this.#block.set(wasm.block);
     } else {
       xorJs(this.#block, this.#blockWords, pos, bytes);
     }
@@ -125,7 +114,7 @@ export class QuickXorHash {
 
   /** The base64 digest, as Graph reports it. Does not change the state: hashing may go on. */
   digest(): string {
-    const block = this.#slot >= 0 ? kernel!.slotBytes[this.#slot]! : this.#block;
+    const block = this.#block;
     // One spare byte catches the bits of a byte placed at offset 153..159 that spill past bit 159.
     const out = new Uint8Array(DIGEST_BYTES + 1);
     for (let k = 0; k < BLOCK_BYTES; k++) {
@@ -148,23 +137,6 @@ export class QuickXorHash {
       high >>>= 8;
     }
     return toBase64(out.subarray(0, DIGEST_BYTES));
-  }
-
-  /** The address of this hasher's block in the module's memory, moving it there if need be. */
-  #takeSlot(wasm: Simd): number {
-    if (this.#slot < 0) {
-      const s = nextSlot;
-      nextSlot = (s + 1) % SLOTS;
-      const previous = slotOwners[s];
-      if (previous) {
-        previous.#block.set(wasm.slotBytes[s]!);
-        previous.#slot = -1;
-      }
-      wasm.slotBytes[s]!.set(this.#block);
-      slotOwners[s] = this;
-      this.#slot = s;
-    }
-    return this.#slot * BLOCK_BYTES;
   }
 }
 

@@ -28,8 +28,8 @@
 
 /** 11 * 160: byte k of the input is XORed into byte k mod 1760 of the block. */
 export const BLOCK_BYTES = 1760;
-/** Blocks of this many hashers live in the module's memory at once, from address 0. */
-export const SLOTS = 8;
+/** The hasher being updated has its block copied here, at address 0, for the call. */
+export const BLOCK_AT = 0;
 /**
  * Input is copied to this address, this much at a time, for the function to read. Measured on
  * Node 20 with input fresh from memory: 8 KiB beats 16-32 KiB by 10-30%, as the staged copy is
@@ -37,7 +37,7 @@ export const SLOTS = 8;
  */
 export const STAGING_AT = 16384;
 export const STAGING_BYTES = 8192;
-// The blocks (8 * 1760 bytes) and the staging area fit in one 64 KiB page. The maximum equals the
+// The block (1760 bytes) and the staging area fit in one 64 KiB page. The maximum equals the
 // minimum so the memory can never grow, and views over its buffer are never detached.
 const PAGES = 1;
 
