@@ -37,7 +37,7 @@ const BUSY = 0.9;
 const WINDOWS = 4;
 
 /** A busy loop set the pace only if this thread ran on a core at least this share of the window. */
-const CPU_BOUND = 0.5;
+const RAN_BOUND = 0.5;
 
 /** The clocks a probe reads; tests give their own. */
 export interface ProbeMeter {
@@ -108,7 +108,7 @@ export class LinkProbe {
   /** What the last window measured: bytes per second, the loop's busy fraction, the thread's run share. */
   rate = 0;
   busy = 0;
-  cpu: number | undefined;
+  ran: number | undefined;
 
   constructor(
     private readonly singleStreamRate: number,
@@ -131,10 +131,10 @@ export class LinkProbe {
     this.rate = (this.bytes / elapsed) * 1000;
     this.busy = this.meter.loopBusySince(this.mark);
     const runMs = this.meter.runMsSince(this.mark);
-    this.cpu = runMs === undefined ? undefined : runMs / elapsed;
+    this.ran = runMs === undefined ? undefined : runMs / elapsed;
     if (this.rate >= this.singleStreamRate) return "one";
     if (this.busy <= BUSY) return "parallel";
-    if (this.cpu !== undefined && this.cpu < CPU_BOUND) return "parallel";
+    if (this.ran !== undefined && this.ran < RAN_BOUND) return "parallel";
     if (++this.windows >= WINDOWS) return "one";
     this.startWindow();
     return undefined;

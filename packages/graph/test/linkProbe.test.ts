@@ -58,7 +58,7 @@ describe("LinkProbe", () => {
     const { meter, advance } = scripted(1, 0.2);
     const probe = new LinkProbe(80 * MB, 50, 8 * 1024 * KiB, meter);
     expect(feed(probe, advance, 45 * MB).verdict).toBe("parallel");
-    expect(probe.cpu).toBeCloseTo(0.2);
+    expect(probe.ran).toBeCloseTo(0.2);
   });
 
   it("keeps one stream when the loop was busy and the thread ran all along, after four windows", () => {
