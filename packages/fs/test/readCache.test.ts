@@ -18,7 +18,7 @@ import {
   readFile as readUrl,
   setDefaultOneDrive,
 } from "../src/index.ts";
-import { type Harness, harness, random, requestCount, TS_NODE_ARGS } from "./support.ts";
+import { type Harness, harness, random, TS_NODE_ARGS, traffic } from "./support.ts";
 
 let h: Harness;
 let cacheDir: string;
@@ -33,15 +33,6 @@ function bytesOf(size: number, seed: number): Uint8Array {
 }
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-async function traffic() {
-  const { bytesOut } = await h.emu.admin.counters();
-  return {
-    bytesOut,
-    metadata: await requestCount(h.emu, "GET", /^GET \/drive\/(root|items)/),
-    content: await requestCount(h.emu, "GET", /\/dl\//),
-  };
-}
 
 beforeAll(async () => {
   h = await harness();
@@ -63,14 +54,14 @@ test("a second read of an unchanged file costs one metadata request and no conte
 
   await h.emu.admin.resetCounters();
   const first = await ensureLocal("onedrive://cache/first.bin", { cache });
-  const one = await traffic();
+  const one = await traffic(h.emu);
   expect(first.hit).toBe(false);
   expect(sha(await readFile(first.path))).toBe(sha(data));
   expect(one.bytesOut).toBeGreaterThanOrEqual(data.length);
 
   await h.emu.admin.resetCounters();
   const second = await ensureLocal("onedrive://cache/first.bin", { cache });
-  const two = await traffic();
+  const two = await traffic(h.emu);
   console.log(
     `cache: first read ${one.metadata} metadata + ${one.content} content requests, ${one.bytesOut} bytes out; ` +
       `second read ${two.metadata} metadata + ${two.content} content requests, ${two.bytesOut} bytes out`,
@@ -117,7 +108,7 @@ test("the verbs and readers take { cache: true } per call, and FERRY_CACHE_DIR f
   for await (const chunk of await createReadStream("onedrive://cache/sales.csv", { cache }))
     chunks.push(chunk);
   expect(Buffer.concat(chunks).toString()).toBe(text);
-  expect((await traffic()).content).toBe(0);
+  expect((await traffic(h.emu)).content).toBe(0);
 
   // The process-wide switch: a filesystem made while FERRY_CACHE_DIR is set reads through it.
   process.env.FERRY_CACHE_DIR = cacheDir;
@@ -128,7 +119,7 @@ test("the verbs and readers take { cache: true } per call, and FERRY_CACHE_DIR f
     setDefaultOneDrive(fs);
     await h.emu.admin.resetCounters();
     expect(await readText("onedrive://cache/sales.csv")).toBe(text);
-    expect((await traffic()).content).toBe(0);
+    expect((await traffic(h.emu)).content).toBe(0);
   } finally {
     delete process.env.FERRY_CACHE_DIR;
     setDefaultOneDrive(h.fs);

@@ -31,7 +31,7 @@ import {
   writeNdjson,
   writeParquet,
 } from "../src/index.ts";
-import { type Harness, harness, requestCount } from "./support.ts";
+import { type Harness, harness, traffic } from "./support.ts";
 
 let h: Harness;
 let home: string | undefined;
@@ -163,14 +163,6 @@ const READERS: Reader[] = [
   },
 ];
 
-async function traffic() {
-  return {
-    metadata: await requestCount(h.emu, "GET", /^GET \/drive\/(root|items)/),
-    content: await requestCount(h.emu, "GET", /\/dl\//),
-    bytesOut: (await h.emu.admin.counters()).bytesOut,
-  };
-}
-
 beforeAll(async () => {
   h = await harness();
   // `cache: true` is the default folder, `$FERRY_HOME/cache`: a scratch one here.
@@ -197,7 +189,7 @@ describe.each(READERS)("$name", (reader) => {
     expect(await reader.read(reader.url, { cache: true })).toEqual(uncached);
     await h.emu.admin.resetCounters();
     const again = await reader.read(reader.url, { cache: true });
-    const two = await traffic();
+    const two = await traffic(h.emu);
     expect(again).toEqual(uncached);
     expect(two.content).toBe(0);
     expect(two.metadata).toBe(1);
@@ -211,7 +203,7 @@ describe.each(READERS)("$name", (reader) => {
     await reader.read(reader.url, {});
     await h.emu.admin.resetCounters();
     await reader.read(reader.url, {});
-    expect((await traffic()).content).toBeGreaterThan(0);
+    expect((await traffic(h.emu)).content).toBeGreaterThan(0);
     expect((await ReadCache.shared().info()).files).toEqual([]);
   });
 
@@ -225,10 +217,10 @@ describe.each(READERS)("$name", (reader) => {
       const expected = await reader.read(reader.url, {});
       await h.emu.admin.resetCounters();
       expect(await reader.read(reader.url, {})).toEqual(expected);
-      expect((await traffic()).content).toBe(0);
+      expect((await traffic(h.emu)).content).toBe(0);
       await h.emu.admin.resetCounters();
       expect(await reader.read(reader.url, { cache: false })).toEqual(expected);
-      expect((await traffic()).content).toBeGreaterThan(0);
+      expect((await traffic(h.emu)).content).toBeGreaterThan(0);
     } finally {
       delete process.env.FERRY_CACHE_DIR;
       setDefaultOneDrive(h.fs);

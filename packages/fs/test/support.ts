@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@ferry/emulator";
+import { countRequests, type EmulatorOptions, type RunningEmulator, startEmulator } from "@ferry/emulator";
 import { OneDriveClient } from "@ferry/graph";
 import { emulatorTokenSource, type TokenCounts } from "../../graph/test/support.ts";
 import { OneDriveFileSystem, type OneDriveFileSystemOptions, setDefaultOneDrive } from "../src/index.ts";
@@ -54,6 +54,21 @@ export async function harness(
 /** Requests the emulator counted whose route matches, summed over statuses. */
 export function requestCount(emu: RunningEmulator, method: string, route: RegExp): Promise<number> {
   return emu.admin.requestCount({ method, route });
+}
+
+/**
+ * What the emulator served since its counters were reset, from one snapshot: metadata GETs (the
+ * item by path or id), content GETs (download URLs) and file bytes sent.
+ */
+export async function traffic(
+  emu: RunningEmulator,
+): Promise<{ metadata: number; content: number; bytesOut: number }> {
+  const { requests, bytesOut } = await emu.admin.counters();
+  return {
+    metadata: countRequests(requests, { method: "GET", route: /^GET \/drive\/(root|items)/ }),
+    content: countRequests(requests, { method: "GET", route: /\/dl\// }),
+    bytesOut,
+  };
 }
 
 /** Deterministic pseudo-random numbers in [0, 1) (xorshift), so generated data is reproducible. */

@@ -90,8 +90,8 @@ export function isNetworkFailure(error: unknown): boolean {
   return false;
 }
 
-/** Hosts that do not resolve or refuse the connection: not transient, but still no answer. */
-const UNREACHABLE_CODES = new Set(["ENOTFOUND", "EAI_NONAME", "ECONNREFUSED"]);
+/** Hosts that do not resolve: not transient, but still no answer (a refused connection is transient). */
+const UNREACHABLE_CODES = new Set(["ENOTFOUND", "EAI_NONAME"]);
 
 interface ErrorLike {
   name?: unknown;

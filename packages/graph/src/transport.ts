@@ -229,7 +229,7 @@ export class Transport {
           idempotent,
           signal: req.signal,
         });
-        if (!decision.retry) throw unreachable(error, method, req.url, auth, req.signal);
+        if (!decision.retry) throw unreachable(error, method, req.path, req.url, auth, req.signal);
         // A streamed body cannot be sent again from here: the caller resumes it (an upload session's fragment).
         if (!replayable) throw error;
         await this.backoff(method, path, attempt, decision.delayMs, describe(error), req.signal);
@@ -299,7 +299,7 @@ function retryAfterSeconds(response: Answer): number | undefined {
 }
 
 /**
- * A request that got no answer at all, once the retries are spent, said for people: which host, and the socket's
+ * A request that got no answer at all, once the retries are spent, said for people: which file, which host, and the socket's
  * code (`fetch failed` alone names neither). The original stays as `cause`, where the retry policy still finds it
  * (`networkFailure` walks causes), so a caller that resumes sees the same failure as before. The caller's own abort
  * and Ferry's own errors (the broker's, say) pass unchanged.
@@ -307,18 +307,21 @@ function retryAfterSeconds(response: Answer): number | undefined {
 function unreachable(
   error: unknown,
   method: string,
+  path: string | undefined,
   url: string,
   graph: boolean,
   signal: AbortSignal | undefined,
 ): unknown {
   if (signal?.aborted || error instanceof FerryError || !isNetworkFailure(error)) return error;
   const { origin } = new URL(url);
+  // The file the call was for, when there is one (downloads and uploads), then where it went.
+  const call = path ? `${method} ${redactSecrets(path)} to ${origin}` : `${method} to ${origin}`;
   // FERRY_GRAPH_URL moves Graph calls only; a pre-authenticated upload or download URL names its
   // own host (the one Graph handed out), so pointing there would only mislead.
   const hint = graph
     ? "check the network, and FERRY_GRAPH_URL if Graph is meant to be elsewhere"
     : "check the network; this is the file host Graph handed out for the transfer, so try again later";
-  return new FerryError(`${method} to ${origin} got no answer: ${describe(error)}; ${hint}`, {
+  return new FerryError(`${call} got no answer: ${describe(error)}; ${hint}`, {
     code: "network_error",
     cause: error,
   });

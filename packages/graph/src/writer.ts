@@ -109,7 +109,6 @@ async function sessionUpload(
     let currentAt = 0;
     let ahead: Promise<Uint8Array> | undefined;
     let aheadAt = -1;
-    let previousNext = -1;
     for (let stalls = 0; ; ) {
       if (currentAt + current.length > hashed) {
         // Hash each byte once, in order, the first time it is sent.
@@ -152,6 +151,7 @@ async function sessionUpload(
         stalls = 0;
       } else if (result.next >= currentAt && result.next < nextAt) {
         // The service kept only part of this fragment; resend the rest of it.
+        const moved = result.next !== offset;
         offset = result.next;
         if (++stalls > 5)
           throw new FerryError(
@@ -161,8 +161,7 @@ async function sessionUpload(
         // still be taking in that request, and until it notices, it refuses this session's next
         // fragment with 416 and reports the old position (the emulator does; so would any server
         // that keeps one writer per session). 100 ms, doubling, gives it 3 s over five tries.
-        if (result.next === previousNext) await sleep(100 * 2 ** (stalls - 1), signal);
-        previousNext = result.next;
+        if (!moved) await sleep(100 * 2 ** (stalls - 1), signal);
       } else {
         throw new FerryError(
           `${path}: the upload session asked for byte ${result.next}, outside the fragment just sent; upload it again`,

@@ -309,6 +309,7 @@ describe("a host that does not answer", () => {
     expect((error as FerryError).code).toBe("network_error");
     expect((error as FerryError).message).toContain(new URL(gone.emu.graphUrl).origin);
     expect((error as FerryError).message).toContain("file host");
+    expect((error as FerryError).message).toContain("gone.bin");
     expect((error as FerryError).message).not.toContain("FERRY_GRAPH_URL");
   });
 });
