@@ -31,33 +31,16 @@ export class CsvRowIterator<T> extends PlainAsyncIterator<T> {
     return NO_ROW;
   }
 
-  protected async refill(): Promise<IteratorResult<T, undefined>> {
-    for (;;) {
-      let next: IteratorResult<TokenSlice>;
-      try {
-        next = await this.slices.next();
-      } catch (error) {
-        this.done = true;
-        throw error;
-      }
-      if (next.done) {
-        this.done = true;
-        this.tokens = undefined;
-        return { done: true, value: undefined };
-      }
-      this.builder.begin(next.value);
-      this.tokens = next.value.tokens;
-      this.record = 0;
-      try {
-        while (this.record < this.tokens.records) {
-          const row = this.builder.row(this.record++);
-          if (row !== undefined) return { done: false, value: row as T };
-        }
-      } catch (error) {
-        await this.close();
-        throw error;
-      }
+  protected async advance(): Promise<boolean> {
+    const next = await this.slices.next();
+    if (next.done) {
+      this.tokens = undefined;
+      return false;
     }
+    this.builder.begin(next.value);
+    this.tokens = next.value.tokens;
+    this.record = 0;
+    return true;
   }
 
   protected async release(): Promise<void> {

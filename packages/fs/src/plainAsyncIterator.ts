@@ -7,15 +7,15 @@
 export const NO_ROW: unique symbol = Symbol("no row");
 
 export abstract class PlainAsyncIterator<T> implements AsyncGenerator<T, undefined> {
-  protected done = false;
+  private done = false;
   /** The refill under way, so that calls made without waiting queue behind it. */
   private refilling: Promise<IteratorResult<T, undefined>> | undefined;
 
   /** The next row of what the iterator holds, or `NO_ROW` when it holds no more. */
   protected abstract held(): T | typeof NO_ROW;
 
-  /** Takes the next piece of the source (or ends) and gives its first row. */
-  protected abstract refill(): Promise<IteratorResult<T, undefined>>;
+  /** Takes the next piece of the source into what the iterator holds; false at the source's end. */
+  protected abstract advance(): Promise<boolean>;
 
   next(): Promise<IteratorResult<T, undefined>> {
     if (this.refilling) return this.refilling.then(() => this.next());
@@ -31,6 +31,31 @@ export abstract class PlainAsyncIterator<T> implements AsyncGenerator<T, undefin
       this.refilling = undefined;
     });
     return this.refilling;
+  }
+
+  /** The first row of the next piece that has one; a source that fails or ends ends the iterator. */
+  private async refill(): Promise<IteratorResult<T, undefined>> {
+    for (;;) {
+      let more: boolean;
+      try {
+        more = await this.advance();
+      } catch (error) {
+        // The source failed, so it is finished already: nothing to close.
+        this.done = true;
+        throw error;
+      }
+      if (!more) {
+        this.done = true;
+        return { done: true, value: undefined };
+      }
+      let row: T | typeof NO_ROW;
+      try {
+        row = this.held();
+      } catch (error) {
+        return this.fail(error);
+      }
+      if (row !== NO_ROW) return { done: false, value: row };
+    }
   }
 
   /** Drops what the iterator holds and closes its source. */

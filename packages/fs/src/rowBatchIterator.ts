@@ -25,32 +25,14 @@ export class RowBatchIterator<T> extends PlainAsyncIterator<T> {
     return batch !== undefined && this.index < batch.count ? batch.row(this.index++) : NO_ROW;
   }
 
-  /** The next non-empty batch's first row; the batch before is dropped at once. */
-  protected async refill(): Promise<IteratorResult<T, undefined>> {
+  protected async advance(): Promise<boolean> {
     // The batch before goes now, not when the next one arrives: its columns can be collected.
     this.batch = undefined;
-    for (;;) {
-      let next: IteratorResult<RowBatch<T>>;
-      try {
-        next = await this.batches.next();
-      } catch (error) {
-        this.done = true;
-        throw error;
-      }
-      if (next.done) {
-        this.done = true;
-        return { done: true, value: undefined };
-      }
-      if (next.value.count === 0) continue;
-      this.batch = next.value;
-      this.index = 1;
-      try {
-        return { done: false, value: next.value.row(0) };
-      } catch (error) {
-        await this.close();
-        throw error;
-      }
-    }
+    const next = await this.batches.next();
+    if (next.done) return false;
+    this.batch = next.value;
+    this.index = 0;
+    return true;
   }
 
   protected async release(): Promise<void> {
