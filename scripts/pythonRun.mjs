@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } fr
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { finish } from "./summary.mjs";
 
 /** Debian's interpreter: the one that sees python3-fsspec and friends (the first python3 on PATH may not). */
 const PYTHON = "/usr/bin/python3";
@@ -123,8 +124,5 @@ function junitCounts(file) {
 
 // `npm run test:python [-- pytest args]`: the Python suite alone.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { passed, failed, failures } = runPython(process.argv.slice(2));
-  if (failures.length > 0) console.log(`\nFailed:\n${failures.map((f) => `  ✗ ${f}`).join("\n")}`);
-  console.log(`\n${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  finish(runPython(process.argv.slice(2)));
 }

@@ -4,6 +4,7 @@
 // with one plain line, `N passed, N failed`, counting each check and each test case.
 import { spawnSync } from "node:child_process";
 import { runPython } from "./pythonRun.mjs";
+import { finish } from "./summary.mjs";
 import { runReliability, runVitest } from "./vitestRun.mjs";
 
 let passed = 0;
@@ -45,9 +46,4 @@ if (process.env.CI === "true" || process.env.CI === "1") {
   failures.push(...reliability.failures);
 }
 
-if (failures.length > 0) {
-  console.log("\nFailed:");
-  for (const f of failures) console.log(`  ✗ ${f}`);
-}
-console.log(`\n${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish({ passed, failed, failures });
