@@ -26,7 +26,7 @@ import {
   tableToRows,
 } from "./arrowRows.ts";
 import { ParquetColumnBuilder } from "./parquetColumn.ts";
-import { groupSpans, type ParquetGroup, parquetGroups } from "./parquetGroups.ts";
+import { groupSpans, parquetGroups } from "./parquetGroups.ts";
 import { type CacheOption, resolveUrl } from "./registry.ts";
 import { type RowBatch, RowBatchIterator } from "./rowBatchIterator.ts";
 import type { FileInfo, RandomAccessFile } from "./types.ts";
@@ -78,16 +78,10 @@ export async function readParquet(
   url: string | URL,
   options: ReadParquetOptions = {},
 ): Promise<unknown[] | Table> {
-  const { file, metadata, names, first, last } = await openParquet(url, options);
+  const opened = await openParquet(url, options);
+  const { file, metadata, names, first, last } = opened;
   try {
-    if (options.filter) {
-      const rows: Row[] = [];
-      // A loop, not push(...part): spreading a 100,000-row group would overflow the stack.
-      for await (const part of filteredGroups(file, metadata, options, first, last))
-        for (const row of part) rows.push(row);
-      return options.as === "arrow" ? rowsToTable(rows, names) : rows;
-    }
-    if (options.as === "arrow") {
+    if (options.as === "arrow" && !options.filter) {
       // Columns built a row group at a time, compact, with no rows in between.
       const builders = names.map((name) => new ParquetColumnBuilder(name));
       for await (const group of parquetGroups(file, metadata, names, first, last))
@@ -96,15 +90,14 @@ export async function readParquet(
         Object.fromEntries(names.map((name, c) => [name, (builders[c] as ParquetColumnBuilder).finish()])),
       );
     }
-    // Sized up front: growing by doubling would copy the array, and leave the old one behind,
-    // twenty times over a million rows.
-    const rows: Row[] = new Array(Math.max(0, last - first));
+    // Sized up front when every row in range comes back: growing by doubling would copy the array,
+    // and leave the old one behind, twenty times over a million rows. A filter may keep few.
+    const rows: Row[] = options.filter ? [] : new Array(Math.max(0, last - first));
     let filled = 0;
-    const makeRow = rowMaker();
-    for await (const group of parquetGroups(file, metadata, names, first, last))
-      filled = fillRows(rows, filled, group, names, makeRow);
+    for await (const batch of rowBatches(opened, options))
+      for (let i = 0; i < batch.count; i++) rows[filled++] = batch.row(i);
     rows.length = filled;
-    return rows;
+    return options.as === "arrow" ? rowsToTable(rows, names) : rows;
   } finally {
     await file.close();
   }
@@ -119,35 +112,44 @@ export function streamParquet<T = Row>(
   url: string | URL,
   options: Omit<ReadParquetOptions, "as"> = {},
 ): AsyncGenerator<T, undefined> {
-  return new RowBatchIterator(rowBatches(url, options) as AsyncGenerator<RowBatch<T>>);
+  return new RowBatchIterator(openedRowBatches(url, options) as AsyncGenerator<RowBatch<T>>);
 }
 
-/** `streamParquet`'s row groups, each making its rows on demand. */
-async function* rowBatches(
+/** `rowBatches` of the file at `url`, which is closed when they end or the reader stops. */
+async function* openedRowBatches(
   url: string | URL,
   options: Omit<ReadParquetOptions, "as">,
 ): AsyncGenerator<RowBatch<Row>> {
-  const { file, metadata, names, first, last } = await openParquet(url, options);
+  const opened = await openParquet(url, options);
   try {
-    if (options.filter) {
-      for await (const part of filteredGroups(file, metadata, options, first, last))
-        yield { count: part.length, row: (i) => part[i] as Row };
-      return;
-    }
-    const makeRow = rowMaker();
-    const count = names.length;
-    for await (const { rowStart, rowEnd, columns } of parquetGroups(file, metadata, names, first, last)) {
-      yield {
-        count: rowEnd - rowStart,
-        row: (i) => {
-          const row = makeRow();
-          for (let c = 0; c < count; c++) row[names[c] as string] = (columns[c] as ArrayLike<unknown>)[i];
-          return row;
-        },
-      };
-    }
+    yield* rowBatches(opened, options);
   } finally {
-    await file.close();
+    await opened.file.close();
+  }
+}
+
+/** The rows asked for, a row group at a time, each batch making its rows on demand. */
+async function* rowBatches(
+  { file, metadata, names, first, last }: OpenedParquet,
+  options: Omit<ReadParquetOptions, "as">,
+): AsyncGenerator<RowBatch<Row>> {
+  if (options.filter) {
+    for await (const part of filteredGroups(file, metadata, options.filter, options.columns, first, last))
+      yield { count: part.length, row: (i) => part[i] as Row };
+    return;
+  }
+  const makeRow = rowMaker();
+  const count = names.length;
+  for await (const { rowStart, rowEnd, columns } of parquetGroups(file, metadata, names, first, last)) {
+    yield {
+      count: rowEnd - rowStart,
+      row: (i) => {
+        // Fields set right after the constructor, in one order: every row gets one compact shape.
+        const row = makeRow();
+        for (let c = 0; c < count; c++) row[names[c] as string] = (columns[c] as ArrayLike<unknown>)[i];
+        return row;
+      },
+    };
   }
 }
 
@@ -204,11 +206,17 @@ function topLevelNames(metadata: FileMetaData): string[] {
   return parquetSchema(metadata).children.map((c) => c.element.name);
 }
 
-/** The file at `url` opened for reading, with its footer, the columns asked for and the rows `[first, last)`. */
-async function openParquet(
-  url: string | URL,
-  options: ReadParquetOptions,
-): Promise<{ file: RandomAccessFile; metadata: FileMetaData; names: string[]; first: number; last: number }> {
+/** A Parquet file opened for reading, with its footer, the columns asked for and the rows `[first, last)`. */
+interface OpenedParquet {
+  file: RandomAccessFile;
+  metadata: FileMetaData;
+  names: string[];
+  first: number;
+  last: number;
+}
+
+/** The file at `url` opened for reading (see OpenedParquet); the caller closes it. */
+async function openParquet(url: string | URL, options: ReadParquetOptions): Promise<OpenedParquet> {
   const { fs, path } = await resolveUrl(url, options);
   const file = await fs.open(path);
   try {
@@ -232,7 +240,8 @@ function rowRange(metadata: FileMetaData, options: ReadParquetOptions): [number,
 async function* filteredGroups(
   file: RandomAccessFile,
   metadata: FileMetaData,
-  options: ReadParquetOptions,
+  filter: ParquetQueryFilter,
+  columns: string[] | undefined,
   first: number,
   last: number,
 ): AsyncGenerator<Row[]> {
@@ -243,25 +252,10 @@ async function* filteredGroups(
       compressors: decompressors,
       rowStart,
       rowEnd,
-      ...(options.filter ? { filter: options.filter } : {}),
-      ...(options.columns ? { columns: options.columns } : {}),
+      filter,
+      ...(columns ? { columns } : {}),
     });
   }
-}
-
-/** Rows of one group into `rows` from `at`; returns the next free index. */
-function fillRows(rows: Row[], at: number, group: ParquetGroup, names: string[], makeRow: () => Row): number {
-  const count = names.length;
-  const { columns } = group;
-  const n = group.rowEnd - group.rowStart;
-  let filled = at;
-  for (let r = 0; r < n; r++) {
-    // Fields set right after the constructor, in one order: every row gets one compact shape.
-    const row = makeRow();
-    for (let c = 0; c < count; c++) row[names[c] as string] = (columns[c] as ArrayLike<unknown>)[r];
-    rows[filled++] = row;
-  }
-  return filled;
 }
 
 /**
